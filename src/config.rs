@@ -1,0 +1,162 @@
+//! Typed settings: `config/default.toml` (compiled in, so the binary runs from any folder), then
+//! an optional local file, then `MYOCHART_*` environment variables. Passed around as `web::Data`,
+//! never a global.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::db::Target;
+
+const DEFAULTS: &str = include_str!("../config/default.toml");
+
+/// Every setting, after defaults and overrides are applied. See `config/default.toml`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Config {
+    pub bind: String,
+    pub public_url: String,
+    pub database_url: String,
+    pub database_pool_size: u32,
+    pub data_dir: PathBuf,
+    pub jwt_secret: String,
+    pub session_idle_minutes: u32,
+    pub session_max_hours: u32,
+    pub max_form_bytes: usize,
+    pub throttle_account_attempts: u32,
+    pub throttle_account_refill_secs: u64,
+    pub throttle_ip_attempts: u32,
+    pub throttle_ip_refill_secs: u64,
+    pub trust_proxy_headers: bool,
+    pub log: String,
+    pub shutdown_timeout_secs: u64,
+}
+
+impl Config {
+    /// Loads settings from the defaults, `local` (if it exists) and the environment.
+    /// The error is one sentence naming the setting at fault.
+    pub fn load(local: &Path) -> Result<Config, String> {
+        let raw = config::Config::builder()
+            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml))
+            .add_source(
+                config::File::from(local)
+                    .format(config::FileFormat::Toml)
+                    .required(false),
+            )
+            .add_source(config::Environment::with_prefix("MYOCHART").try_parsing(true))
+            .build()
+            .map_err(|e| format!("cannot read the configuration: {e}"))?;
+        let config: Config = raw
+            .try_deserialize()
+            .map_err(|e| format!("invalid configuration: {e}"))?;
+        config.validated()
+    }
+
+    /// The built-in defaults alone (tests start from these).
+    pub fn defaults() -> Config {
+        let raw = config::Config::builder()
+            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml))
+            .build()
+            .expect("built-in defaults parse");
+        raw.try_deserialize()
+            .expect("built-in defaults match Config")
+    }
+
+    /// Checks values the types alone cannot, and fills derived defaults.
+    pub fn validated(mut self) -> Result<Config, String> {
+        let bind: SocketAddr = self.bind.parse().map_err(|_| {
+            format!(
+                "bind must be an address and port such as 127.0.0.1:8080 (got {:?})",
+                self.bind
+            )
+        })?;
+        if self.public_url.trim().is_empty() {
+            self.public_url = format!("http://{bind}");
+        }
+        let public = url::Url::parse(&self.public_url).map_err(|_| {
+            format!(
+                "public_url must be an absolute http(s) URL (got {:?})",
+                self.public_url
+            )
+        })?;
+        if !matches!(public.scheme(), "http" | "https") || public.host().is_none() {
+            return Err(format!(
+                "public_url must be an absolute http(s) URL (got {:?})",
+                self.public_url
+            ));
+        }
+        self.public_url = self.public_url.trim_end_matches('/').to_owned();
+        Target::parse(&self.database_url)?;
+        if self.database_pool_size == 0 {
+            return Err("database_pool_size must be at least 1".into());
+        }
+        if !self.jwt_secret.is_empty() && self.jwt_secret.len() < 32 {
+            return Err(
+                "jwt_secret must be at least 32 characters (or empty to generate one)".into(),
+            );
+        }
+        if self.session_idle_minutes == 0 || self.session_max_hours == 0 {
+            return Err("session_idle_minutes and session_max_hours must be at least 1".into());
+        }
+        if u64::from(self.session_idle_minutes) > u64::from(self.session_max_hours) * 60 {
+            return Err("session_idle_minutes cannot be longer than session_max_hours".into());
+        }
+        if self.max_form_bytes < 4096 {
+            return Err("max_form_bytes must be at least 4096".into());
+        }
+        if self.throttle_account_attempts == 0 || self.throttle_ip_attempts == 0 {
+            return Err(
+                "throttle_account_attempts and throttle_ip_attempts must be at least 1".into(),
+            );
+        }
+        if self.throttle_account_refill_secs == 0 || self.throttle_ip_refill_secs == 0 {
+            return Err("throttle_*_refill_secs must be at least 1".into());
+        }
+        tracing_subscriber::EnvFilter::try_new(&self.log)
+            .map_err(|e| format!("log is not a valid log filter ({e})"))?;
+        Ok(self)
+    }
+
+    /// Whether the public URL is https, which turns on Secure cookies and HSTS.
+    pub fn is_https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    /// The origin (scheme://host[:port]) of the public URL, for Origin header checks.
+    pub fn public_origin(&self) -> String {
+        url::Url::parse(&self.public_url)
+            .map(|u| u.origin().ascii_serialization())
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_derive_the_public_url() {
+        let config = Config::defaults().validated().unwrap();
+        assert_eq!(config.public_url, "http://127.0.0.1:8080");
+        assert_eq!(config.public_origin(), "http://127.0.0.1:8080");
+        assert!(!config.is_https());
+    }
+
+    #[test]
+    fn bad_values_name_the_setting() {
+        let cases: [(fn(&mut Config), &str); 6] = [
+            (|c| c.bind = "nowhere".into(), "bind"),
+            (|c| c.public_url = "ftp://x".into(), "public_url"),
+            (|c| c.database_url = "mysql://x".into(), "database_url"),
+            (|c| c.jwt_secret = "short".into(), "jwt_secret"),
+            (|c| c.session_idle_minutes = 0, "session_idle_minutes"),
+            (|c| c.log = "[[[".into(), "log"),
+        ];
+        for (mutate, setting) in cases {
+            let mut config = Config::defaults();
+            mutate(&mut config);
+            let err = config.validated().unwrap_err();
+            assert!(err.contains(setting), "{err:?} should name {setting}");
+        }
+    }
+}

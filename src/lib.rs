@@ -1,0 +1,142 @@
+//! myochart: practice management for myofascial trigger-point therapy.
+//!
+//! `main.rs` parses the command line; everything else lives here so the integration tests run
+//! the very same application.
+
+pub mod accounts;
+pub mod audit;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod web;
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use actix_web::dev::Server;
+use actix_web::middleware::{DefaultHeaders, from_fn};
+use actix_web::{App, HttpServer, web as aweb};
+
+use crate::accounts::sessions::Lifetimes;
+use crate::auth::jwt::Keys;
+use crate::auth::session::CookieNames;
+use crate::auth::throttle::LoginThrottle;
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::AppError;
+
+/// Everything a request handler may need, shared across workers.
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: Db,
+    pub keys: Keys,
+    pub throttle: LoginThrottle,
+    pub cookie_names: CookieNames,
+    /// A real argon2 hash, verified against when an email is unknown so that a wrong email
+    /// and a wrong password take the same time.
+    pub dummy_hash: String,
+    set_up: AtomicBool,
+}
+
+impl AppState {
+    pub fn new(config: Config, db: Db, secret: &[u8]) -> Result<AppState, AppError> {
+        Ok(AppState {
+            keys: Keys::new(secret),
+            throttle: LoginThrottle::new(&config),
+            cookie_names: CookieNames::new(config.is_https()),
+            dummy_hash: auth::password::hash("myochart timing equaliser")?,
+            config: Arc::new(config),
+            db,
+            set_up: AtomicBool::new(false),
+        })
+    }
+
+    pub fn lifetimes(&self) -> Lifetimes {
+        Lifetimes {
+            idle: chrono::Duration::minutes(i64::from(self.config.session_idle_minutes)),
+            absolute: chrono::Duration::hours(i64::from(self.config.session_max_hours)),
+        }
+    }
+
+    /// Whether the first account exists. Once true it stays true, so after set-up this costs
+    /// no query; before, another instance may have finished set-up, so the database is asked.
+    pub async fn is_set_up(&self) -> Result<bool, AppError> {
+        if self.set_up.load(Ordering::Acquire) {
+            return Ok(true);
+        }
+        let exists = self.db.run(accounts::model::any_exists).await?;
+        if exists {
+            self.mark_set_up();
+        }
+        Ok(exists)
+    }
+
+    pub fn mark_set_up(&self) {
+        self.set_up.store(true, Ordering::Release);
+    }
+}
+
+/// Headers sent on every response, errors included.
+fn security_headers(https: bool) -> DefaultHeaders {
+    let mut headers = DefaultHeaders::new()
+        .add((
+            "Content-Security-Policy",
+            "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+        ))
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("Referrer-Policy", "no-referrer"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Cross-Origin-Opener-Policy", "same-origin"))
+        .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"))
+        // Health records must not linger in browser or proxy caches; static files override this.
+        .add(("Cache-Control", "no-store"));
+    if https {
+        headers = headers.add((
+            "Strict-Transport-Security",
+            "max-age=63072000; includeSubDomains",
+        ));
+    }
+    headers
+}
+
+/// Extractor limits and their errors, so bad input gets our pages, not actix's plain text.
+fn extractor_configs(cfg: &mut aweb::ServiceConfig, max_form_bytes: usize) {
+    cfg.app_data(
+        aweb::FormConfig::default()
+            .limit(max_form_bytes)
+            .error_handler(|err, _| match err {
+                actix_web::error::UrlencodedError::Overflow { .. } => {
+                    AppError::PayloadTooLarge.into()
+                }
+                _ => AppError::BadRequest("The form could not be read.".into()).into(),
+            }),
+    )
+    .app_data(aweb::QueryConfig::default().error_handler(|_, _| {
+        AppError::BadRequest("The address has a malformed query.".into()).into()
+    }))
+    .app_data(aweb::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()));
+}
+
+/// Builds the HTTP server on `listener`. Used by `myochart serve` and by the tests.
+pub fn server(state: aweb::Data<AppState>, listener: TcpListener) -> std::io::Result<Server> {
+    let https = state.config.is_https();
+    let max_form_bytes = state.config.max_form_bytes;
+    let shutdown = state.config.shutdown_timeout_secs;
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .configure(|cfg| extractor_configs(cfg, max_form_bytes))
+            .configure(web::routes::configure)
+            .wrap(from_fn(auth::csrf::verify))
+            .wrap(from_fn(auth::session::resolve))
+            .wrap(security_headers(https))
+            .wrap(tracing_actix_web::TracingLogger::default())
+    })
+    .shutdown_timeout(shutdown)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}

@@ -1,0 +1,8 @@
+//! The HTTP surface shared by every area: the route table, page context, flash messages,
+//! static assets, security headers and health checks.
+
+pub mod assets;
+pub mod flash;
+pub mod health;
+pub mod page;
+pub mod routes;

@@ -1,0 +1,86 @@
+//! What every page template receives: who is signed in (for navigation), the CSRF token for its
+//! forms, and the flash message.
+
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
+
+use crate::auth::session::RequestAuth;
+use crate::error::AppError;
+use crate::web::assets;
+use crate::web::flash::Flash;
+
+#[derive(Debug, Clone)]
+pub struct NavUser {
+    pub name: String,
+    pub is_admin: bool,
+    pub is_therapist: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub user: Option<NavUser>,
+    pub csrf_token: String,
+    pub flash: Option<Flash>,
+}
+
+impl Ctx {
+    /// A context with nobody signed in and no forms (error pages).
+    pub fn bare() -> Ctx {
+        Ctx {
+            user: None,
+            csrf_token: String::new(),
+            flash: None,
+        }
+    }
+
+    /// The cache-busting URL of a file in static/.
+    pub fn asset(&self, name: &str) -> String {
+        assets::url(name)
+    }
+}
+
+impl FromRequest for Ctx {
+    type Error = AppError;
+    type Future = Ready<Result<Ctx, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let Some(auth) = req.extensions().get::<RequestAuth>().cloned() else {
+            return ready(Ok(Ctx::bare()));
+        };
+        ready(Ok(Ctx {
+            user: auth.identity.map(|i| NavUser {
+                name: i.user.display_name,
+                is_admin: i.user.is_admin,
+                is_therapist: i.user.is_therapist,
+            }),
+            csrf_token: auth.csrf_token,
+            flash: auth.flash,
+        }))
+    }
+}
+
+/// Renders a template into an HTML response with `status` (200 for pages, 422 for a form
+/// shown again with errors).
+pub fn render<T: askama::Template>(
+    template: &T,
+    status: actix_web::http::StatusCode,
+) -> Result<actix_web::HttpResponse, AppError> {
+    let body = template
+        .render()
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(actix_web::HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body))
+}
+
+/// A page with 200 OK.
+pub fn ok<T: askama::Template>(template: &T) -> Result<actix_web::HttpResponse, AppError> {
+    render(template, actix_web::http::StatusCode::OK)
+}
+
+/// A form shown again with its errors: 422 Unprocessable Content.
+pub fn invalid<T: askama::Template>(template: &T) -> Result<actix_web::HttpResponse, AppError> {
+    render(template, actix_web::http::StatusCode::UNPROCESSABLE_ENTITY)
+}

@@ -1,0 +1,78 @@
+//! Every route in one table. `configure` registers them; `ROUTES` lets tests (and later the
+//! OpenAPI document and the attack suite) walk them with the access each one declares.
+
+use actix_web::dev::ResourceDef;
+use actix_web::{HttpRequest, web};
+
+use crate::error::AppError;
+use crate::{accounts, audit, web as site};
+
+/// Who may use a route. Enforced by the handler's extractors; declared here so tests can
+/// check every route against it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not.
+    Public,
+    /// Any signed-in user.
+    SignedIn,
+    /// Signed-in users with the admin role.
+    Admin,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct RouteInfo {
+    /// Lower-case HTTP method: "get" or "post".
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+macro_rules! route_table {
+    ($($method:ident $path:literal => $handler:path, $access:ident;)*) => {
+        /// The route table.
+        pub const ROUTES: &[RouteInfo] = &[
+            $(RouteInfo { method: stringify!($method), path: $path, access: Access::$access },)*
+        ];
+
+        /// Registers every route, plus the 404/405 fallback.
+        pub fn configure(cfg: &mut web::ServiceConfig) {
+            $(cfg.route($path, web::$method().to($handler));)*
+            cfg.default_service(web::to(fallback));
+        }
+    };
+}
+
+route_table! {
+    get  "/healthz"                              => site::health::healthz, Public;
+    get  "/readyz"                               => site::health::readyz, Public;
+    get  "/static/{hash}/{name}"                 => site::assets::serve, Public;
+    get  "/setup"                                => accounts::routes::setup_form, Public;
+    post "/setup"                                => accounts::routes::setup, Public;
+    get  "/login"                                => accounts::routes::login_form, Public;
+    post "/login"                                => accounts::routes::login, Public;
+    post "/logout"                               => accounts::routes::logout, SignedIn;
+    get  "/"                                     => accounts::routes::home, SignedIn;
+    get  "/account/password"                     => accounts::routes::password_form, SignedIn;
+    post "/account/password"                     => accounts::routes::change_password, SignedIn;
+    get  "/admin/users"                          => accounts::admin::list_users, Admin;
+    get  "/admin/users/new"                      => accounts::admin::new_user_form, Admin;
+    post "/admin/users/new"                      => accounts::admin::create_user, Admin;
+    get  "/admin/users/{id}"                     => accounts::admin::edit_user_form, Admin;
+    post "/admin/users/{id}"                     => accounts::admin::update_user, Admin;
+    post "/admin/users/{id}/deactivate"          => accounts::admin::deactivate_user, Admin;
+    post "/admin/users/{id}/activate"            => accounts::admin::activate_user, Admin;
+    post "/admin/users/{id}/reset-password"      => accounts::admin::reset_password, Admin;
+    get  "/admin/audit"                          => audit::routes::list_audit, Admin;
+}
+
+/// 405 when the path exists with another method, 404 otherwise.
+async fn fallback(req: HttpRequest) -> Result<actix_web::HttpResponse, AppError> {
+    let known_path = ROUTES
+        .iter()
+        .any(|route| ResourceDef::new(route.path).is_match(req.path()));
+    Err(if known_path {
+        AppError::MethodNotAllowed
+    } else {
+        AppError::NotFound
+    })
+}
