@@ -29,6 +29,7 @@ pub struct Config {
     pub throttle_ip_refill_secs: u64,
     pub trust_proxy_headers: bool,
     pub log: String,
+    pub workers: usize,
     pub shutdown_timeout_secs: u64,
 }
 
@@ -144,7 +145,8 @@ mod tests {
 
     #[test]
     fn bad_values_name_the_setting() {
-        let cases: [(fn(&mut Config), &str); 6] = [
+        type Mutation = fn(&mut Config);
+        let cases: [(Mutation, &str); 6] = [
             (|c| c.bind = "nowhere".into(), "bind"),
             (|c| c.public_url = "ftp://x".into(), "public_url"),
             (|c| c.database_url = "mysql://x".into(), "database_url"),

@@ -125,6 +125,10 @@ pub fn server(state: aweb::Data<AppState>, listener: TcpListener) -> std::io::Re
     let https = state.config.is_https();
     let max_form_bytes = state.config.max_form_bytes;
     let shutdown = state.config.shutdown_timeout_secs;
+    let workers = match state.config.workers {
+        0 => std::thread::available_parallelism().map_or(2, usize::from),
+        n => n,
+    };
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
@@ -135,6 +139,7 @@ pub fn server(state: aweb::Data<AppState>, listener: TcpListener) -> std::io::Re
             .wrap(security_headers(https))
             .wrap(tracing_actix_web::TracingLogger::default())
     })
+    .workers(workers)
     .shutdown_timeout(shutdown)
     .listen(listener)?
     .run();

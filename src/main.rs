@@ -6,14 +6,20 @@ use clap::Parser;
 use myochart::cli::{Cli, Command, run};
 use myochart::config::Config;
 
+/// Prints a failure as one line: driver messages may span several.
+fn fail(message: &str, code: u8) -> ExitCode {
+    eprintln!(
+        "myochart: {}",
+        message.split_whitespace().collect::<Vec<_>>().join(" ")
+    );
+    ExitCode::from(code)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let config = match Config::load(&cli.config) {
         Ok(config) => config,
-        Err(message) => {
-            eprintln!("myochart: {message}");
-            return ExitCode::from(2);
-        }
+        Err(message) => return fail(&message, 2),
     };
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(&config.log))
@@ -21,9 +27,6 @@ fn main() -> ExitCode {
         .init();
     match run(cli.command.unwrap_or(Command::Serve), config) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("myochart: {message}");
-            ExitCode::FAILURE
-        }
+        Err(message) => fail(&message, 1),
     }
 }

@@ -74,10 +74,10 @@ fn refuse(req: ServiceRequest, err: AppError) -> ServiceResponse<BoxBody> {
 /// True unless the browser tells us the request came from another site.
 fn same_origin(req: &ServiceRequest, public_origin: &str) -> bool {
     let headers = req.headers();
-    if let Some(site) = headers.get("sec-fetch-site") {
-        if !matches!(site.as_bytes(), b"same-origin" | b"none") {
-            return false;
-        }
+    if let Some(site) = headers.get("sec-fetch-site")
+        && !matches!(site.as_bytes(), b"same-origin" | b"none")
+    {
+        return false;
     }
     let origin = headers
         .get(header::ORIGIN)

@@ -1,1 +1,14 @@
-fn main() {}
+//! The integration suite: the real application over real HTTP, each test on its own SQLite
+//! file and (with MYOCHART_TEST_POSTGRES_URL) again on its own PostgreSQL database.
+
+mod common;
+
+mod admin;
+mod audit;
+mod cli;
+mod csrf;
+mod responses;
+mod sessions;
+mod setup;
+mod signin;
+mod tokens;

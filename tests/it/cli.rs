@@ -1,0 +1,143 @@
+//! The binary itself: help text, create-admin, and clear one-sentence start-up failures.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use crate::common::{Backend, PASSWORD, TestDb};
+use crate::on_both_backends;
+
+fn myochart(db_url: &str, data_dir: &std::path::Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_myochart"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("MYOCHART_DATABASE_URL", db_url)
+        .env("MYOCHART_DATA_DIR", data_dir)
+        .env("MYOCHART_LOG", "warn")
+        .current_dir(data_dir);
+    command
+}
+
+async fn create_admin_from_the_shell(backend: Backend) {
+    let db = TestDb::new(backend);
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = myochart(&db.url, dir.path())
+        .args([
+            "create-admin",
+            "--email",
+            "Owner@Example.com",
+            "--name",
+            "Olive Owner",
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("owner@example.com"));
+
+    let pool = myochart::db::Db::connect(&db.url, 1).unwrap();
+    let mut conn = pool.get().unwrap();
+    let user = myochart::accounts::model::find_by_email(&mut conn, "owner@example.com")
+        .unwrap()
+        .unwrap();
+    assert!(user.is_admin && user.is_therapist && user.is_active);
+    assert!(myochart::auth::password::verify(
+        PASSWORD,
+        &user.password_hash
+    ));
+
+    let weak = myochart(&db.url, dir.path())
+        .args([
+            "create-admin",
+            "--email",
+            "two@example.com",
+            "--name",
+            "Two",
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut weak = weak;
+    writeln!(weak.stdin.take().unwrap(), "password1234").unwrap();
+    let output = weak.wait_with_output().unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("too easy to guess"));
+}
+
+async fn migrate_applies_and_reports(backend: Backend) {
+    let db = TestDb::new(backend);
+    let dir = tempfile::tempdir().unwrap();
+    let output = myochart(&db.url, dir.path())
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("up to date"));
+}
+
+on_both_backends!(create_admin_from_the_shell, migrate_applies_and_reports);
+
+#[test]
+fn help_explains_each_command() {
+    let output = Command::new(env!("CARGO_BIN_EXE_myochart"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&output.stdout);
+    for word in ["serve", "migrate", "create-admin", "--config"] {
+        assert!(help.contains(word), "help lacks {word}: {help}");
+    }
+}
+
+#[test]
+fn bad_settings_stop_start_up_with_one_sentence() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "MYOCHART_SESSION_IDLE_MINUTES",
+            "soon",
+            "session_idle_minutes",
+        ),
+        ("MYOCHART_BIND", "nowhere", "bind"),
+        (
+            "MYOCHART_DATABASE_URL",
+            "mysql://localhost/x",
+            "database_url",
+        ),
+        (
+            "MYOCHART_DATABASE_URL",
+            "postgres://nobody@127.0.0.1:9/none",
+            "database_url",
+        ),
+    ];
+    for (variable, value, setting) in cases {
+        let output = myochart("sqlite://db.sqlite", dir.path())
+            .env(variable, value)
+            .arg("serve")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{variable}={value} started");
+        assert!(stderr.contains(setting), "{variable}={value}: {stderr}");
+        assert!(
+            !stderr.contains("panicked") && !stderr.contains("backtrace"),
+            "{stderr}"
+        );
+        assert_eq!(stderr.trim().lines().count(), 1, "one sentence: {stderr}");
+    }
+}

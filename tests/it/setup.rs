@@ -1,0 +1,171 @@
+//! First run: everything leads to /setup until the first account exists; set-up happens once.
+
+use crate::common::{Backend, PASSWORD, TestApp};
+use crate::on_both_backends;
+
+async fn first_run_sends_every_page_to_setup(backend: Backend) {
+    let app = TestApp::empty(backend).await;
+    let client = app.client();
+    for path in ["/", "/login", "/admin/users", "/no-such-page"] {
+        client.get(path).await.assert_redirect("/setup");
+    }
+    assert_eq!(client.get("/healthz").await.status, 200);
+    let page = client.get("/setup").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.contains(r#"id="is_therapist" name="is_therapist" type="checkbox" checked"#),
+        "therapist ticked by default"
+    );
+}
+
+async fn setup_creates_an_admin_therapist_and_signs_in(backend: Backend) {
+    let app = TestApp::empty(backend).await;
+    let client = app.client();
+    client.get("/setup").await;
+    let page = client
+        .post(
+            "/setup",
+            &[
+                ("display_name", "Anna Berg"),
+                ("email", " Anna.Berg@Example.COM "),
+                ("password", PASSWORD),
+                ("password_confirm", PASSWORD),
+                ("is_therapist", "on"),
+            ],
+        )
+        .await;
+    page.assert_redirect("/");
+    let home = client.get("/").await;
+    assert!(home.contains("Hello, Anna Berg"), "{}", home.body);
+    let user = app.user("anna.berg@example.com");
+    assert!(user.is_admin && user.is_therapist && user.is_active);
+    assert_eq!(app.audit_actions(), ["setup.first_admin"]);
+    // The set-up page is gone once an account exists.
+    assert_eq!(client.get("/setup").await.status, 404);
+    assert_eq!(app.client().get("/setup").await.status, 404);
+    app.client().get("/").await.assert_redirect("/login");
+}
+
+async fn setup_without_therapist_role(backend: Backend) {
+    let app = TestApp::empty(backend).await;
+    let client = app.client();
+    client.get("/setup").await;
+    let fields = [
+        ("display_name", "Office"),
+        ("email", "office@example.com"),
+        ("password", PASSWORD),
+        ("password_confirm", PASSWORD),
+    ];
+    client.post("/setup", &fields).await.assert_redirect("/");
+    let user = app.user("office@example.com");
+    assert!(user.is_admin && !user.is_therapist);
+}
+
+async fn bad_setup_input_is_shown_again_with_messages(backend: Backend) {
+    let app = TestApp::empty(backend).await;
+    let client = app.client();
+    client.get("/setup").await;
+    let page = client
+        .post(
+            "/setup",
+            &[
+                ("display_name", "Anna <Berg>"),
+                ("email", "anna-at-example"),
+                ("password", "short"),
+                ("password_confirm", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 422);
+    assert!(page.contains("Enter an email address"), "{}", page.body);
+    assert!(page.contains("Use at least 12 characters"));
+    assert!(
+        page.contains(r#"value="anna-at-example""#),
+        "typed email kept"
+    );
+    assert!(
+        page.contains(r#"value="Anna &#60;Berg&#62;""#)
+            || page.contains(r#"value="Anna &lt;Berg&gt;""#),
+        "typed name kept, escaped: {}",
+        page.body
+    );
+    assert!(
+        !page.contains(r#"value="short""#),
+        "passwords are never echoed"
+    );
+    assert!(page.contains(r#"aria-invalid="true""#));
+    let weak = client
+        .post(
+            "/setup",
+            &[
+                ("display_name", "Anna"),
+                ("email", "anna@example.com"),
+                ("password", "password1234"),
+                ("password_confirm", "password1234"),
+            ],
+        )
+        .await;
+    assert_eq!(weak.status, 422);
+    assert!(weak.contains("too easy to guess"));
+    let mismatch = client
+        .post(
+            "/setup",
+            &[
+                ("display_name", "Anna"),
+                ("email", "anna@example.com"),
+                ("password", PASSWORD),
+                ("password_confirm", "quiet-maple-lantern-48"),
+            ],
+        )
+        .await;
+    assert!(mismatch.contains("do not match"));
+    assert!(app.audit_actions().is_empty());
+    app.client().get("/").await.assert_redirect("/setup");
+}
+
+async fn racing_setups_cannot_both_win(backend: Backend) {
+    let app = TestApp::empty(backend).await;
+    let clients: Vec<_> = (0..4).map(|_| app.client()).collect();
+    for client in &clients {
+        client.get("/setup").await;
+    }
+    let attempts = clients.iter().enumerate().map(|(n, client)| async move {
+        let email = format!("admin{n}@example.com");
+        let fields = [
+            ("display_name", "Admin"),
+            ("email", email.as_str()),
+            ("password", PASSWORD),
+            ("password_confirm", PASSWORD),
+        ];
+        client.post("/setup", &fields).await
+    });
+    let pages = futures_util::future::join_all(attempts).await;
+    let winners = pages.iter().filter(|p| p.location() == Some("/")).count();
+    assert_eq!(
+        winners,
+        1,
+        "{:?}",
+        pages
+            .iter()
+            .map(|p| (p.status, p.location().map(str::to_owned)))
+            .collect::<Vec<_>>()
+    );
+    for page in pages.iter().filter(|p| p.location() != Some("/")) {
+        assert!(
+            page.status == 404 || page.location() == Some("/login"),
+            "{page:?}"
+        );
+    }
+    use diesel::prelude::*;
+    use myochart::db::schema::users;
+    let count: i64 = app.with_conn(|conn| Ok(users::table.count().get_result(conn)?));
+    assert_eq!(count, 1);
+}
+
+on_both_backends!(
+    first_run_sends_every_page_to_setup,
+    setup_creates_an_admin_therapist_and_signs_in,
+    setup_without_therapist_role,
+    bad_setup_input_is_shown_again_with_messages,
+    racing_setups_cannot_both_win,
+);
