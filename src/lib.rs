@@ -87,7 +87,8 @@ fn security_headers(https: bool) -> DefaultHeaders {
             "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
         ))
         .add(("X-Content-Type-Options", "nosniff"))
-        .add(("Referrer-Policy", "no-referrer"))
+        // Full URLs (which may hold a client-link token) never leave the site.
+        .add(("Referrer-Policy", "same-origin"))
         .add(("X-Frame-Options", "DENY"))
         .add(("Cross-Origin-Opener-Policy", "same-origin"))
         .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"))
@@ -137,7 +138,9 @@ pub fn server(state: aweb::Data<AppState>, listener: TcpListener) -> std::io::Re
             .wrap(from_fn(auth::csrf::verify))
             .wrap(from_fn(auth::session::resolve))
             .wrap(security_headers(https))
-            .wrap(tracing_actix_web::TracingLogger::default())
+            .wrap(tracing_actix_web::TracingLogger::<
+                web::logging::QuietRootSpan,
+            >::new())
     })
     .workers(workers)
     .shutdown_timeout(shutdown)

@@ -71,13 +71,14 @@ fn refuse(req: ServiceRequest, err: AppError) -> ServiceResponse<BoxBody> {
     req.into_response(err.error_response())
 }
 
-/// True unless the browser tells us the request came from another site.
+/// True when the request comes from our own pages. Browsers send Sec-Fetch-Site, which page
+/// scripts cannot set; when it is present it decides. Otherwise Origin (or Referer) must name
+/// this site. Note `Origin: null` is what a browser sends under a no-referrer policy, so it is
+/// only refused when nothing better is known.
 fn same_origin(req: &ServiceRequest, public_origin: &str) -> bool {
     let headers = req.headers();
-    if let Some(site) = headers.get("sec-fetch-site")
-        && !matches!(site.as_bytes(), b"same-origin" | b"none")
-    {
-        return false;
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return site.as_bytes() == b"same-origin";
     }
     let origin = headers
         .get(header::ORIGIN)

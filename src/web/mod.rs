@@ -4,5 +4,6 @@
 pub mod assets;
 pub mod flash;
 pub mod health;
+pub mod logging;
 pub mod page;
 pub mod routes;

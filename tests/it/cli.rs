@@ -141,3 +141,85 @@ fn bad_settings_stop_start_up_with_one_sentence() {
         assert_eq!(stderr.trim().lines().count(), 1, "one sentence: {stderr}");
     }
 }
+
+/// Starts the real binary, makes a request whose query holds a name, stops it with SIGTERM.
+#[test]
+fn serve_logs_no_query_and_stops_gracefully_on_sigterm() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::net::{TcpListener, TcpStream};
+    use std::time::{Duration, Instant};
+
+    let dir = tempfile::tempdir().unwrap();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = myochart("sqlite://data/myochart.db", dir.path())
+        .env("MYOCHART_BIND", format!("127.0.0.1:{port}"))
+        .env("MYOCHART_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("First run") {
+        line.clear();
+        assert!(
+            stdout.read_line(&mut line).unwrap() > 0,
+            "server exited before it was ready"
+        );
+    }
+    assert!(
+        line.contains(&format!("http://127.0.0.1:{port}/setup")),
+        "{line}"
+    );
+
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        stream,
+        "GET /admin/users?q=Winifred HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 303"), "{response}");
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let started = Instant::now();
+    let exit = loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "no shutdown after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(exit.success(), "{exit:?}");
+    let mut log = String::new();
+    stdout.read_to_string(&mut log).unwrap();
+    assert!(
+        log.contains("route=/admin/users") && log.contains("status=303"),
+        "{log}"
+    );
+    assert!(
+        !log.contains("Winifred"),
+        "the query reached the log: {log}"
+    );
+    assert!(log.contains("graceful shutdown"), "{log}");
+    assert!(
+        dir.path().join("jwt_secret").exists(),
+        "secret generated in data_dir"
+    );
+    assert!(
+        dir.path().join("data/myochart.db").exists(),
+        "SQLite folder created"
+    );
+}

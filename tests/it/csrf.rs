@@ -85,6 +85,20 @@ async fn forged_posts_are_refused_without_change(backend: Backend) {
         assert_eq!(user_count(&app), 1, "{case} must change nothing");
     }
     assert!(!app.audit_actions().contains(&"user.create".to_owned()));
+    // Fetch metadata outranks Origin: a same-origin form under a strict referrer policy
+    // arrives with "Origin: null" and must pass; a same-site (sibling subdomain) one must not.
+    let sibling = Forge {
+        headers: vec![("Sec-Fetch-Site".into(), "same-site".into())],
+        ..Forge::default()
+    };
+    assert_eq!(
+        admin
+            .post_forged("/admin/users/new", &NEW_ACCOUNT, sibling)
+            .await
+            .status,
+        403
+    );
+    assert_eq!(user_count(&app), 1);
     // The genuine form still works, from the same session.
     admin.get("/admin/users/new").await;
     assert_eq!(
@@ -131,6 +145,24 @@ async fn sign_in_needs_the_pre_session_token(backend: Backend) {
         .assert_redirect("/");
 }
 
+async fn a_browser_form_with_origin_null_passes_on_fetch_metadata(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let admin = app.signed_in("admin@example.com").await;
+    let browser = Forge {
+        origin: Some("null".into()),
+        headers: vec![("Sec-Fetch-Site".into(), "same-origin".into())],
+        ..Forge::default()
+    };
+    assert_eq!(
+        admin
+            .post_forged("/admin/users/new", &NEW_ACCOUNT, browser)
+            .await
+            .status,
+        200
+    );
+    assert_eq!(user_count(&app), 2);
+}
+
 async fn the_token_also_travels_in_a_header(backend: Backend) {
     let app = TestApp::new(backend).await;
     let admin = app.signed_in("admin@example.com").await;
@@ -153,5 +185,6 @@ on_both_backends!(
     forged_posts_are_refused_without_change,
     sign_out_cannot_be_forged,
     sign_in_needs_the_pre_session_token,
+    a_browser_form_with_origin_null_passes_on_fetch_metadata,
     the_token_also_travels_in_a_header,
 );

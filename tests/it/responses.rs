@@ -24,7 +24,7 @@ fn assert_security_headers(page: &crate::common::Page, what: &str) {
     );
     assert_eq!(
         page.header("referrer-policy"),
-        Some("no-referrer"),
+        Some("same-origin"),
         "{what}"
     );
     assert_eq!(page.header("x-frame-options"), Some("DENY"), "{what}");
