@@ -26,12 +26,7 @@ use crate::db::{self, Db};
 )]
 pub struct Cli {
     /// Local settings file read on top of the built-in defaults (optional).
-    #[arg(
-        long,
-        global = true,
-        default_value = "config/local.toml",
-        value_name = "FILE"
-    )]
+    #[arg(long, global = true, default_value = "config/local.toml", value_name = "FILE")]
     pub config: PathBuf,
 
     #[command(subcommand)]
@@ -71,12 +66,9 @@ pub fn run(command: Command, config: Config) -> Result<(), String> {
             println!("Database is up to date.");
             Ok(())
         }
-        Command::CreateAdmin {
-            email,
-            name,
-            password_stdin,
-            no_therapist,
-        } => create_admin(&config, &email, &name, password_stdin, !no_therapist),
+        Command::CreateAdmin { email, name, password_stdin, no_therapist } => {
+            create_admin(&config, &email, &name, password_stdin, !no_therapist)
+        }
     }
 }
 
@@ -92,29 +84,24 @@ async fn serve(config: Config) -> Result<(), String> {
         tracing::info!("myochart is running at {public_url}/");
         println!("myochart is running at {public_url}/");
     } else {
-        tracing::info!("first run: create the first admin account at {public_url}/setup");
-        println!("First run: open {public_url}/setup to create the first admin account.");
+        let link = format!("{public_url}/setup?token={}", state.setup_token);
+        tracing::info!("first run: create the first admin account at {link}");
+        println!("First run: open {link} to create the first admin account.");
     }
-    let server =
-        crate::server(state, listener).map_err(|e| format!("cannot start the server: {e}"))?;
-    server
-        .await
-        .map_err(|e| format!("server stopped with an error: {e}"))
+    let server = crate::server(state, listener).map_err(|e| format!("cannot start the server: {e}"))?;
+    server.await.map_err(|e| format!("server stopped with an error: {e}"))
 }
 
 fn read_password(from_stdin: bool) -> Result<String, String> {
     if from_stdin {
         let mut line = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .map_err(|e| format!("cannot read the password: {e}"))?;
+        std::io::stdin().lock().read_line(&mut line).map_err(|e| format!("cannot read the password: {e}"))?;
         return Ok(line.trim_end_matches(['\r', '\n']).to_owned());
     }
-    let first = rpassword::prompt_password("Password: ")
-        .map_err(|e| format!("cannot read the password: {e}"))?;
-    let second = rpassword::prompt_password("Repeat it: ")
-        .map_err(|e| format!("cannot read the password: {e}"))?;
+    let first =
+        rpassword::prompt_password("Password: ").map_err(|e| format!("cannot read the password: {e}"))?;
+    let second =
+        rpassword::prompt_password("Repeat it: ").map_err(|e| format!("cannot read the password: {e}"))?;
     if first != second {
         return Err("the two passwords do not match".into());
     }
@@ -139,11 +126,7 @@ fn create_admin(
     let mut conn = db.get().map_err(|e| e.to_string())?;
     db::write_tx(&mut conn, |conn| {
         let user = model::insert(conn, &new)?;
-        let actor = Actor {
-            user_id: None,
-            label: Some("command line".into()),
-            ip: None,
-        };
+        let actor = Actor { user_id: None, label: Some("command line".into()), ip: None };
         audit::record(
             conn,
             &actor,
@@ -155,9 +138,7 @@ fn create_admin(
         Ok(user)
     })
     .map_err(|e| match e {
-        crate::error::AppError::Validation(errors) => {
-            errors.into_values().collect::<Vec<_>>().join(" ")
-        }
+        crate::error::AppError::Validation(errors) => errors.into_values().collect::<Vec<_>>().join(" "),
         other => other.to_string(),
     })?;
     println!("Created admin account {}.", new.email);

@@ -12,7 +12,7 @@ use crate::db::Target;
 const DEFAULTS: &str = include_str!("../config/default.toml");
 
 /// Every setting, after defaults and overrides are applied. See `config/default.toml`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 pub struct Config {
     pub bind: String,
     pub public_url: String,
@@ -33,23 +33,29 @@ pub struct Config {
     pub shutdown_timeout_secs: u64,
 }
 
+/// Secrets stay out of debug output.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("bind", &self.bind)
+            .field("public_url", &self.public_url)
+            .field("database_url", &crate::db::redact_url(&self.database_url))
+            .field("jwt_secret", &if self.jwt_secret.is_empty() { "(generated)" } else { "(set)" })
+            .finish_non_exhaustive()
+    }
+}
+
 impl Config {
     /// Loads settings from the defaults, `local` (if it exists) and the environment.
     /// The error is one sentence naming the setting at fault.
     pub fn load(local: &Path) -> Result<Config, String> {
         let raw = config::Config::builder()
             .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml))
-            .add_source(
-                config::File::from(local)
-                    .format(config::FileFormat::Toml)
-                    .required(false),
-            )
+            .add_source(config::File::from(local).format(config::FileFormat::Toml).required(false))
             .add_source(config::Environment::with_prefix("MYOCHART").try_parsing(true))
             .build()
             .map_err(|e| format!("cannot read the configuration: {e}"))?;
-        let config: Config = raw
-            .try_deserialize()
-            .map_err(|e| format!("invalid configuration: {e}"))?;
+        let config: Config = raw.try_deserialize().map_err(|e| format!("invalid configuration: {e}"))?;
         config.validated()
     }
 
@@ -59,32 +65,21 @@ impl Config {
             .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml))
             .build()
             .expect("built-in defaults parse");
-        raw.try_deserialize()
-            .expect("built-in defaults match Config")
+        raw.try_deserialize().expect("built-in defaults match Config")
     }
 
     /// Checks values the types alone cannot, and fills derived defaults.
     pub fn validated(mut self) -> Result<Config, String> {
         let bind: SocketAddr = self.bind.parse().map_err(|_| {
-            format!(
-                "bind must be an address and port such as 127.0.0.1:8080 (got {:?})",
-                self.bind
-            )
+            format!("bind must be an address and port such as 127.0.0.1:8080 (got {:?})", self.bind)
         })?;
         if self.public_url.trim().is_empty() {
             self.public_url = format!("http://{bind}");
         }
-        let public = url::Url::parse(&self.public_url).map_err(|_| {
-            format!(
-                "public_url must be an absolute http(s) URL (got {:?})",
-                self.public_url
-            )
-        })?;
+        let public = url::Url::parse(&self.public_url)
+            .map_err(|_| format!("public_url must be an absolute http(s) URL (got {:?})", self.public_url))?;
         if !matches!(public.scheme(), "http" | "https") || public.host().is_none() {
-            return Err(format!(
-                "public_url must be an absolute http(s) URL (got {:?})",
-                self.public_url
-            ));
+            return Err(format!("public_url must be an absolute http(s) URL (got {:?})", self.public_url));
         }
         self.public_url = self.public_url.trim_end_matches('/').to_owned();
         Target::parse(&self.database_url)?;
@@ -92,9 +87,7 @@ impl Config {
             return Err("database_pool_size must be at least 1".into());
         }
         if !self.jwt_secret.is_empty() && self.jwt_secret.len() < 32 {
-            return Err(
-                "jwt_secret must be at least 32 characters (or empty to generate one)".into(),
-            );
+            return Err("jwt_secret must be at least 32 characters (or empty to generate one)".into());
         }
         if self.session_idle_minutes == 0 || self.session_max_hours == 0 {
             return Err("session_idle_minutes and session_max_hours must be at least 1".into());
@@ -106,9 +99,7 @@ impl Config {
             return Err("max_form_bytes must be at least 4096".into());
         }
         if self.throttle_account_attempts == 0 || self.throttle_ip_attempts == 0 {
-            return Err(
-                "throttle_account_attempts and throttle_ip_attempts must be at least 1".into(),
-            );
+            return Err("throttle_account_attempts and throttle_ip_attempts must be at least 1".into());
         }
         if self.throttle_account_refill_secs == 0 || self.throttle_ip_refill_secs == 0 {
             return Err("throttle_*_refill_secs must be at least 1".into());
@@ -120,14 +111,36 @@ impl Config {
 
     /// Whether the public URL is https, which turns on Secure cookies and HSTS.
     pub fn is_https(&self) -> bool {
-        self.public_url.starts_with("https://")
+        url::Url::parse(&self.public_url).is_ok_and(|u| u.scheme() == "https")
+    }
+
+    /// The Host header values this server answers to: the public URL's host, and the loopback
+    /// names when it listens on loopback or on every interface. Anything else is refused, which
+    /// defeats DNS-rebinding attacks on a server reachable at 127.0.0.1.
+    pub fn allowed_hosts(&self) -> Vec<String> {
+        let mut hosts = Vec::new();
+        if let Ok(public) = url::Url::parse(&self.public_url) {
+            let host = public.host_str().unwrap_or_default().to_ascii_lowercase();
+            match public.port() {
+                Some(port) => hosts.push(format!("{host}:{port}")),
+                None => {
+                    hosts.push(host.clone());
+                    hosts.push(format!("{host}:{}", public.port_or_known_default().unwrap_or(80)));
+                }
+            }
+        }
+        if let Ok(bind) = self.bind.parse::<SocketAddr>()
+            && (bind.ip().is_loopback() || bind.ip().is_unspecified())
+        {
+            let port = bind.port();
+            hosts.extend([format!("127.0.0.1:{port}"), format!("localhost:{port}"), format!("[::1]:{port}")]);
+        }
+        hosts
     }
 
     /// The origin (scheme://host[:port]) of the public URL, for Origin header checks.
     pub fn public_origin(&self) -> String {
-        url::Url::parse(&self.public_url)
-            .map(|u| u.origin().ascii_serialization())
-            .unwrap_or_default()
+        url::Url::parse(&self.public_url).map(|u| u.origin().ascii_serialization()).unwrap_or_default()
     }
 }
 
@@ -141,6 +154,21 @@ mod tests {
         assert_eq!(config.public_url, "http://127.0.0.1:8080");
         assert_eq!(config.public_origin(), "http://127.0.0.1:8080");
         assert!(!config.is_https());
+    }
+
+    #[test]
+    fn allowed_hosts_cover_the_public_url_and_loopback() {
+        let mut config = Config::defaults().validated().unwrap();
+        assert!(config.allowed_hosts().contains(&"127.0.0.1:8080".to_owned()));
+        assert!(config.allowed_hosts().contains(&"localhost:8080".to_owned()));
+        config.public_url = "HTTPS://Practice.Example".into();
+        assert!(config.is_https());
+        let hosts = config.allowed_hosts();
+        assert!(
+            hosts.contains(&"practice.example".to_owned())
+                && hosts.contains(&"practice.example:443".to_owned())
+        );
+        assert!(!hosts.iter().any(|h| h.starts_with("evil")));
     }
 
     #[test]

@@ -26,6 +26,8 @@ pub enum AppError {
     NotFound,
     #[error("method not allowed")]
     MethodNotAllowed,
+    #[error("request for another host")]
+    MisdirectedHost,
     #[error("conflict: {0}")]
     Conflict(String),
     #[error("payload too large")]
@@ -58,6 +60,10 @@ impl AppError {
             ),
             AppError::NotFound => ("Not found", "There is nothing at this address.".into()),
             AppError::MethodNotAllowed => ("Not allowed", "This address does not accept that kind of request.".into()),
+            AppError::MisdirectedHost => (
+                "Wrong address",
+                "This server does not answer to that host name. Use the address your administrator configured.".into(),
+            ),
             AppError::Conflict(msg) => ("Conflict", msg.clone()),
             AppError::PayloadTooLarge => (
                 "Too much data",
@@ -115,16 +121,9 @@ pub struct ErrorPage {
 /// Renders the HTML error page for a status. Used for our own errors and for the bare error
 /// responses actix produces itself (405, malformed requests).
 pub fn error_page(status: StatusCode, title: &'static str, message: String) -> HttpResponse {
-    let page = ErrorPage {
-        ctx: Ctx::bare(),
-        status: status.as_u16(),
-        title,
-        message,
-    };
+    let page = ErrorPage { ctx: Ctx::bare(), status: status.as_u16(), title, message };
     let body = page.render().unwrap_or_else(|_| title.to_owned());
-    HttpResponse::build(status)
-        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
-        .body(body)
+    HttpResponse::build(status).insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8")).body(body)
 }
 
 impl ResponseError for AppError {
@@ -135,6 +134,7 @@ impl ResponseError for AppError {
             AppError::Forbidden | AppError::CrossSite => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::MisdirectedHost => StatusCode::MISDIRECTED_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -152,16 +152,12 @@ impl ResponseError for AppError {
             _ => {}
         }
         if let AppError::Unauthorized = self {
-            return HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, "/login"))
-                .finish();
+            return HttpResponse::SeeOther().insert_header((header::LOCATION, "/login")).finish();
         }
         let (title, message) = self.public_text();
         let mut response = error_page(status, title, message);
         if let AppError::TooManyRequests { retry_after_secs } = self {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, (*retry_after_secs).max(1).into());
+            response.headers_mut().insert(header::RETRY_AFTER, (*retry_after_secs).max(1).into());
         }
         response
     }
@@ -210,15 +206,11 @@ mod tests {
             (AppError::CrossSite, 403),
             (AppError::NotFound, 404),
             (AppError::MethodNotAllowed, 405),
+            (AppError::MisdirectedHost, 421),
             (AppError::Conflict("x".into()), 409),
             (AppError::PayloadTooLarge, 413),
             (AppError::field("email", "bad"), 422),
-            (
-                AppError::TooManyRequests {
-                    retry_after_secs: 3,
-                },
-                429,
-            ),
+            (AppError::TooManyRequests { retry_after_secs: 3 }, 429),
             (AppError::Unavailable("down".into()), 503),
             (AppError::Internal(anyhow::anyhow!("boom")), 500),
         ];
@@ -230,31 +222,17 @@ mod tests {
 
     #[test]
     fn diesel_errors_map_to_user_meaningful_statuses() {
-        assert!(matches!(
-            AppError::from(Error::NotFound),
-            AppError::NotFound
-        ));
-        assert!(matches!(
-            db_error(DatabaseErrorKind::UniqueViolation),
-            AppError::Conflict(_)
-        ));
-        assert!(matches!(
-            db_error(DatabaseErrorKind::ClosedConnection),
-            AppError::Unavailable(_)
-        ));
-        assert!(matches!(
-            db_error(DatabaseErrorKind::CheckViolation),
-            AppError::Internal(_)
-        ));
+        assert!(matches!(AppError::from(Error::NotFound), AppError::NotFound));
+        assert!(matches!(db_error(DatabaseErrorKind::UniqueViolation), AppError::Conflict(_)));
+        assert!(matches!(db_error(DatabaseErrorKind::ClosedConnection), AppError::Unavailable(_)));
+        assert!(matches!(db_error(DatabaseErrorKind::CheckViolation), AppError::Internal(_)));
     }
 
     #[test]
     fn internal_detail_never_reaches_the_page() {
         let response = db_error(DatabaseErrorKind::CheckViolation).error_response();
         let body = actix_web::body::to_bytes(response.into_body());
-        let body = futures_util::FutureExt::now_or_never(body)
-            .unwrap()
-            .unwrap();
+        let body = futures_util::FutureExt::now_or_never(body).unwrap().unwrap();
         let text = String::from_utf8_lossy(&body);
         assert!(!text.contains("secret internal detail"));
         assert!(text.contains("Something went wrong"));
@@ -262,10 +240,7 @@ mod tests {
 
     #[test]
     fn too_many_requests_says_when_to_retry() {
-        let response = AppError::TooManyRequests {
-            retry_after_secs: 42,
-        }
-        .error_response();
+        let response = AppError::TooManyRequests { retry_after_secs: 42 }.error_response();
         assert_eq!(response.headers().get(header::RETRY_AFTER).unwrap(), "42");
     }
 

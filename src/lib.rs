@@ -34,7 +34,12 @@ pub struct AppState {
     pub db: Db,
     pub keys: Keys,
     pub throttle: LoginThrottle,
+    pub passwords: auth::password::Passwords,
     pub cookie_names: CookieNames,
+    /// Host header values this server answers to.
+    pub allowed_hosts: Vec<String>,
+    /// Proves that whoever completes first-run set-up can read the server's log; printed there.
+    pub setup_token: String,
     /// A real argon2 hash, verified against when an email is unknown so that a wrong email
     /// and a wrong password take the same time.
     pub dummy_hash: String,
@@ -46,7 +51,13 @@ impl AppState {
         Ok(AppState {
             keys: Keys::new(secret),
             throttle: LoginThrottle::new(&config),
+            // Two hashes per core keep the cores busy without queueing memory-hungry work.
+            passwords: auth::password::Passwords::new(
+                2 * std::thread::available_parallelism().map_or(2, usize::from),
+            ),
             cookie_names: CookieNames::new(config.is_https()),
+            allowed_hosts: config.allowed_hosts(),
+            setup_token: auth::session::random_value(),
             dummy_hash: auth::password::hash("myochart timing equaliser")?,
             config: Arc::new(config),
             db,
@@ -95,29 +106,21 @@ fn security_headers(https: bool) -> DefaultHeaders {
         // Health records must not linger in browser or proxy caches; static files override this.
         .add(("Cache-Control", "no-store"));
     if https {
-        headers = headers.add((
-            "Strict-Transport-Security",
-            "max-age=63072000; includeSubDomains",
-        ));
+        headers = headers.add(("Strict-Transport-Security", "max-age=63072000; includeSubDomains"));
     }
     headers
 }
 
 /// Extractor limits and their errors, so bad input gets our pages, not actix's plain text.
 fn extractor_configs(cfg: &mut aweb::ServiceConfig, max_form_bytes: usize) {
-    cfg.app_data(
-        aweb::FormConfig::default()
-            .limit(max_form_bytes)
-            .error_handler(|err, _| match err {
-                actix_web::error::UrlencodedError::Overflow { .. } => {
-                    AppError::PayloadTooLarge.into()
-                }
-                _ => AppError::BadRequest("The form could not be read.".into()).into(),
-            }),
-    )
-    .app_data(aweb::QueryConfig::default().error_handler(|_, _| {
-        AppError::BadRequest("The address has a malformed query.".into()).into()
+    cfg.app_data(aweb::FormConfig::default().limit(max_form_bytes).error_handler(|err, _| match err {
+        actix_web::error::UrlencodedError::Overflow { .. } => AppError::PayloadTooLarge.into(),
+        _ => AppError::BadRequest("The form could not be read.".into()).into(),
     }))
+    .app_data(
+        aweb::QueryConfig::default()
+            .error_handler(|_, _| AppError::BadRequest("The address has a malformed query.".into()).into()),
+    )
     .app_data(aweb::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()));
 }
 
@@ -138,9 +141,7 @@ pub fn server(state: aweb::Data<AppState>, listener: TcpListener) -> std::io::Re
             .wrap(from_fn(auth::csrf::verify))
             .wrap(from_fn(auth::session::resolve))
             .wrap(security_headers(https))
-            .wrap(tracing_actix_web::TracingLogger::<
-                web::logging::QuietRootSpan,
-            >::new())
+            .wrap(tracing_actix_web::TracingLogger::<web::logging::QuietRootSpan>::new())
     })
     .workers(workers)
     .shutdown_timeout(shutdown)

@@ -8,10 +8,7 @@ use myochart::config::Config;
 
 /// Prints a failure as one line: driver messages may span several.
 fn fail(message: &str, code: u8) -> ExitCode {
-    eprintln!(
-        "myochart: {}",
-        message.split_whitespace().collect::<Vec<_>>().join(" ")
-    );
+    eprintln!("myochart: {}", message.split_whitespace().collect::<Vec<_>>().join(" "));
     ExitCode::from(code)
 }
 

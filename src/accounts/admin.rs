@@ -37,36 +37,18 @@ pub async fn list_users(
     ctx: Ctx,
     query: web::Query<UserQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let q: String = query
-        .q
-        .clone()
-        .unwrap_or_default()
-        .chars()
-        .take(100)
-        .collect();
+    let q: String = query.q.clone().unwrap_or_default().chars().take(100).collect();
     let page = query.page.unwrap_or(1).clamp(1, MAX_PAGE);
     let search = q.clone();
-    let mut users = state
-        .db
-        .run(move |conn| model::search(conn, &search, (page - 1) * PAGE_SIZE, PAGE_SIZE))
-        .await?;
+    let mut users =
+        state.db.run(move |conn| model::search(conn, &search, (page - 1) * PAGE_SIZE, PAGE_SIZE)).await?;
     let has_next = users.len() as i64 > PAGE_SIZE;
     users.truncate(PAGE_SIZE as usize);
-    ok(&UsersPage {
-        ctx,
-        users,
-        q,
-        page,
-        has_next,
-    })
+    ok(&UsersPage { ctx, users, q, page, has_next })
 }
 
 pub async fn new_user_form(_admin: AdminUser, ctx: Ctx) -> Result<HttpResponse, AppError> {
-    ok(&NewUserPage {
-        ctx,
-        form: NewAccountForm::initial(),
-        errors: FieldErrors::new(),
-    })
+    ok(&NewUserPage { ctx, form: NewAccountForm::initial(), errors: FieldErrors::new() })
 }
 
 pub async fn create_user(
@@ -82,7 +64,7 @@ pub async fn create_user(
         return invalid(&NewUserPage { ctx, form, errors });
     }
     let temporary = password::generate_temporary();
-    let hash = password::hash_async(temporary.clone()).await?;
+    let hash = state.passwords.hash(temporary.clone()).await?;
     let mut new = NewUser::new(
         &form.identity.email,
         &form.identity.display_name,
@@ -108,12 +90,7 @@ pub async fn create_user(
         })
         .await;
     match created {
-        Ok(user) => ok(&TemporaryPasswordPage {
-            ctx,
-            user,
-            password: temporary,
-            created: true,
-        }),
+        Ok(user) => ok(&TemporaryPasswordPage { ctx, user, password: temporary, created: true }),
         Err(AppError::Validation(errors)) => invalid(&NewUserPage { ctx, form, errors }),
         Err(err) => Err(err),
     }
@@ -126,21 +103,13 @@ pub async fn edit_user_form(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let user = state
-        .db
-        .run(move |conn| model::find_by_id(conn, &id))
-        .await?;
+    let user = state.db.run(move |conn| model::find_by_id(conn, &id)).await?;
     let form = ProfileForm {
         display_name: user.display_name.clone(),
         is_admin: user.is_admin.then(|| "on".into()),
         is_therapist: user.is_therapist.then(|| "on".into()),
     };
-    ok(&EditUserPage {
-        ctx,
-        user,
-        form,
-        errors: FieldErrors::new(),
-    })
+    ok(&EditUserPage { ctx, user, form, errors: FieldErrors::new() })
 }
 
 pub async fn update_user(
@@ -160,8 +129,7 @@ pub async fn update_user(
         let updated = state
             .db
             .write(move |conn| {
-                let (before, after) =
-                    model::update_profile(conn, &user_id, &name, is_admin, is_therapist)?;
+                let (before, after) = model::update_profile(conn, &user_id, &name, is_admin, is_therapist)?;
                 let roles_changed =
                     (before.is_admin, before.is_therapist) != (after.is_admin, after.is_therapist);
                 if roles_changed {
@@ -183,11 +151,7 @@ pub async fn update_user(
         match updated {
             Ok(user) => {
                 let flash = Flash::success(format!("Saved the changes to {}.", user.email));
-                return Ok(see_other_with(
-                    &state.cookie_names,
-                    &user_url(&user.id),
-                    flash,
-                ));
+                return Ok(see_other_with(&state.cookie_names, &user_url(&user.id), flash));
             }
             Err(AppError::Conflict(message)) => {
                 errors.insert("roles", message);
@@ -195,16 +159,8 @@ pub async fn update_user(
             Err(err) => return Err(err),
         }
     }
-    let user = state
-        .db
-        .run(move |conn| model::find_by_id(conn, &id))
-        .await?;
-    invalid(&EditUserPage {
-        ctx,
-        user,
-        form,
-        errors,
-    })
+    let user = state.db.run(move |conn| model::find_by_id(conn, &id)).await?;
+    invalid(&EditUserPage { ctx, user, form, errors })
 }
 
 /// Deactivates or reactivates; the last active admin cannot be deactivated.
@@ -219,31 +175,17 @@ async fn set_active(
         .db
         .write(move |conn| {
             let user = model::set_active(conn, &user_id, active)?;
-            let action = if active {
-                Action::UserActivate
-            } else {
-                Action::UserDeactivate
-            };
+            let action = if active { Action::UserActivate } else { Action::UserDeactivate };
             if !active {
                 sessions::delete_for_user(conn, &user.id)?;
             }
-            audit::record(
-                conn,
-                &actor,
-                action,
-                Some(("user", &user.id)),
-                Outcome::Success,
-                None,
-            )?;
+            audit::record(conn, &actor, action, Some(("user", &user.id)), Outcome::Success, None)?;
             Ok(user)
         })
         .await;
     let flash = match result {
         Ok(user) if active => Flash::success(format!("{} can sign in again.", user.email)),
-        Ok(user) => Flash::success(format!(
-            "{} is deactivated and signed out everywhere.",
-            user.email
-        )),
+        Ok(user) => Flash::success(format!("{} is deactivated and signed out everywhere.", user.email)),
         Err(AppError::Conflict(message)) => Flash::error(message),
         Err(err) => return Err(err),
     };
@@ -278,7 +220,7 @@ pub async fn reset_password(
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let temporary = password::generate_temporary();
-    let hash = password::hash_async(temporary.clone()).await?;
+    let hash = state.passwords.hash(temporary.clone()).await?;
     let user: User = state
         .db
         .write(move |conn| {
@@ -295,10 +237,5 @@ pub async fn reset_password(
             model::find_by_id(conn, &id)
         })
         .await?;
-    ok(&TemporaryPasswordPage {
-        ctx,
-        user,
-        password: temporary,
-        created: false,
-    })
+    ok(&TemporaryPasswordPage { ctx, user, password: temporary, created: false })
 }

@@ -7,8 +7,10 @@ use serde::Deserialize;
 use crate::auth::password;
 use crate::error::FieldErrors;
 
+// Forms holding passwords deliberately do not derive Debug: nothing may ever print them.
+
 /// Sign-in. Never validated beyond presence: any mismatch reads as "incorrect".
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Clone, Default, Deserialize)]
 pub struct LoginForm {
     #[serde(default)]
     pub email: String,
@@ -36,14 +38,10 @@ impl IdentityFields {
         if let Err(report) = trimmed.validate() {
             for (path, _) in report.iter() {
                 match path.to_string().as_str() {
-                    "email" => errors.insert(
-                        "email",
-                        "Enter an email address such as name@example.com.".into(),
-                    ),
-                    _ => errors.insert(
-                        "display_name",
-                        "Enter a name of 1 to 100 characters.".into(),
-                    ),
+                    "email" => {
+                        errors.insert("email", "Enter an email address such as name@example.com.".into())
+                    }
+                    _ => errors.insert("display_name", "Enter a name of 1 to 100 characters.".into()),
                 };
             }
         }
@@ -60,8 +58,11 @@ fn check_new_password(new: &str, confirm: &str, user_inputs: &[&str], errors: &m
 }
 
 /// First-run set-up: the first admin account.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Clone, Default, Deserialize)]
 pub struct SetupForm {
+    /// The token from the set-up link in the server log.
+    #[serde(default)]
+    pub setup_token: String,
     #[serde(flatten)]
     pub identity: IdentityFields,
     #[serde(default)]
@@ -73,20 +74,14 @@ pub struct SetupForm {
 
 impl SetupForm {
     /// The form as first shown: the therapist role ticked, since most practices start as one person.
-    pub fn initial() -> SetupForm {
-        SetupForm {
-            is_therapist: Some("on".into()),
-            ..SetupForm::default()
-        }
+    pub fn initial(setup_token: String) -> SetupForm {
+        SetupForm { setup_token, is_therapist: Some("on".into()), ..SetupForm::default() }
     }
 
     pub fn validate(&self) -> FieldErrors {
         let mut errors = FieldErrors::new();
         self.identity.check(&mut errors);
-        let inputs = [
-            self.identity.email.as_str(),
-            self.identity.display_name.as_str(),
-        ];
+        let inputs = [self.identity.email.as_str(), self.identity.display_name.as_str()];
         check_new_password(&self.password, &self.password_confirm, &inputs, &mut errors);
         errors
     }
@@ -103,10 +98,7 @@ pub struct NewAccountForm {
 
 impl NewAccountForm {
     pub fn initial() -> NewAccountForm {
-        NewAccountForm {
-            is_therapist: Some("on".into()),
-            ..NewAccountForm::default()
-        }
+        NewAccountForm { is_therapist: Some("on".into()), ..NewAccountForm::default() }
     }
 
     pub fn validate(&self) -> FieldErrors {
@@ -133,10 +125,7 @@ impl ProfileForm {
         let mut errors = FieldErrors::new();
         let name = self.display_name.trim().chars().count();
         if name == 0 || name > 100 {
-            errors.insert(
-                "display_name",
-                "Enter a name of 1 to 100 characters.".into(),
-            );
+            errors.insert("display_name", "Enter a name of 1 to 100 characters.".into());
         }
         if self.is_admin.is_none() && self.is_therapist.is_none() {
             errors.insert("roles", "Choose at least one role.".into());
@@ -146,7 +135,7 @@ impl ProfileForm {
 }
 
 /// A user changing their own password.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Clone, Default, Deserialize)]
 pub struct PasswordForm {
     #[serde(default)]
     pub current_password: String,
@@ -160,17 +149,9 @@ impl PasswordForm {
     /// Checks everything but the current password, which needs the stored hash.
     pub fn validate(&self, email: &str, name: &str) -> FieldErrors {
         let mut errors = FieldErrors::new();
-        check_new_password(
-            &self.password,
-            &self.password_confirm,
-            &[email, name],
-            &mut errors,
-        );
+        check_new_password(&self.password, &self.password_confirm, &[email, name], &mut errors);
         if !errors.contains_key("password") && self.password == self.current_password {
-            errors.insert(
-                "password",
-                "Choose a password different from the current one.".into(),
-            );
+            errors.insert("password", "Choose a password different from the current one.".into());
         }
         errors
     }
@@ -182,10 +163,8 @@ mod tests {
 
     fn setup(email: &str, name: &str, password: &str, confirm: &str) -> SetupForm {
         SetupForm {
-            identity: IdentityFields {
-                email: email.into(),
-                display_name: name.into(),
-            },
+            setup_token: String::new(),
+            identity: IdentityFields { email: email.into(), display_name: name.into() },
             password: password.into(),
             password_confirm: confirm.into(),
             is_therapist: None,
@@ -195,40 +174,20 @@ mod tests {
     #[test]
     fn setup_form_reports_each_bad_field() {
         let errors = setup("not-an-email", " ", "short", "short").validate();
-        assert_eq!(
-            errors.keys().copied().collect::<Vec<_>>(),
-            ["display_name", "email", "password"]
-        );
-        let errors = setup(
-            "a@example.com",
-            "Anna",
-            "quiet-maple-lantern-47",
-            "quiet-maple-lantern-48",
-        )
-        .validate();
-        assert_eq!(
-            errors.keys().copied().collect::<Vec<_>>(),
-            ["password_confirm"]
-        );
+        assert_eq!(errors.keys().copied().collect::<Vec<_>>(), ["display_name", "email", "password"]);
+        let errors =
+            setup("a@example.com", "Anna", "quiet-maple-lantern-47", "quiet-maple-lantern-48").validate();
+        assert_eq!(errors.keys().copied().collect::<Vec<_>>(), ["password_confirm"]);
         assert!(
-            setup(
-                "a@example.com",
-                "Anna",
-                "quiet-maple-lantern-47",
-                "quiet-maple-lantern-47"
-            )
-            .validate()
-            .is_empty()
+            setup("a@example.com", "Anna", "quiet-maple-lantern-47", "quiet-maple-lantern-47")
+                .validate()
+                .is_empty()
         );
     }
 
     #[test]
     fn an_account_needs_a_role() {
-        let form = ProfileForm {
-            display_name: "Anna".into(),
-            is_admin: None,
-            is_therapist: None,
-        };
+        let form = ProfileForm { display_name: "Anna".into(), is_admin: None, is_therapist: None };
         assert!(form.validate().contains_key("roles"));
     }
 }

@@ -7,14 +7,14 @@ use crate::AppState;
 use crate::accounts::forms::{LoginForm, PasswordForm, SetupForm};
 use crate::accounts::model::{self, NewUser, User, normalize_email};
 use crate::accounts::sessions::{self, Session};
-use crate::accounts::views::{HomePage, LoginPage, PasswordPage, SetupPage};
+use crate::accounts::views::{HomePage, LoginPage, PasswordPage, SetupLinkPage, SetupPage};
 use crate::audit::model::{self as audit, Action, Actor, Outcome};
 use crate::auth::extractors::CurrentUser;
 use crate::auth::jwt::Purpose;
-use crate::auth::password;
 use crate::error::{AppError, FieldErrors};
 use crate::web::flash::{Flash, see_other, see_other_with};
-use crate::web::page::{Ctx, invalid, ok};
+use crate::web::page::{Ctx, invalid, ok, render};
+use actix_web::http::StatusCode;
 
 const WRONG_CREDENTIALS: &str = "The email or password is incorrect.";
 
@@ -27,19 +27,14 @@ fn signed_in(
     flash: Option<Flash>,
 ) -> Result<HttpResponse, AppError> {
     let now = Utc::now().naive_utc();
-    let exp = session
-        .token_expiry(now, state.lifetimes())
-        .and_utc()
-        .timestamp();
+    let exp = session.token_expiry(now, state.lifetimes()).and_utc().timestamp();
     let token = state.keys.issue(Purpose::Login, &user.id, &session.id, exp);
     let names = &state.cookie_names;
     let mut response = match flash {
         Some(flash) => see_other_with(names, to, flash),
         None => see_other(to),
     };
-    response
-        .add_cookie(&names.build(&names.session, token))
-        .map_err(|e| AppError::Internal(e.into()))?;
+    response.add_cookie(&names.build(&names.session, token)).map_err(|e| AppError::Internal(e.into()))?;
     Ok(response)
 }
 
@@ -53,15 +48,29 @@ fn attempted_label(email: &str) -> String {
     }
 }
 
-pub async fn setup_form(state: web::Data<AppState>, ctx: Ctx) -> Result<HttpResponse, AppError> {
+#[derive(serde::Deserialize)]
+pub struct SetupQuery {
+    token: Option<String>,
+}
+
+fn setup_token_matches(state: &AppState, supplied: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    bool::from(state.setup_token.as_bytes().ct_eq(supplied.as_bytes()))
+}
+
+pub async fn setup_form(
+    state: web::Data<AppState>,
+    ctx: Ctx,
+    query: web::Query<SetupQuery>,
+) -> Result<HttpResponse, AppError> {
     if state.is_set_up().await? {
         return Err(AppError::NotFound);
     }
-    ok(&SetupPage {
-        ctx,
-        form: SetupForm::initial(),
-        errors: FieldErrors::new(),
-    })
+    let token = query.into_inner().token.unwrap_or_default();
+    if !setup_token_matches(&state, &token) {
+        return render(&SetupLinkPage { ctx }, StatusCode::FORBIDDEN);
+    }
+    ok(&SetupPage { ctx, form: SetupForm::initial(token), errors: FieldErrors::new() })
 }
 
 pub async fn setup(
@@ -74,11 +83,14 @@ pub async fn setup(
         return Err(AppError::NotFound);
     }
     let form = form.into_inner();
+    if !setup_token_matches(&state, &form.setup_token) {
+        return render(&SetupLinkPage { ctx }, StatusCode::FORBIDDEN);
+    }
     let errors = form.validate();
     if !errors.is_empty() {
         return invalid(&SetupPage { ctx, form, errors });
     }
-    let hash = password::hash_async(form.password.clone()).await?;
+    let hash = state.passwords.hash(form.password.clone()).await?;
     let new = NewUser::new(
         &form.identity.email,
         &form.identity.display_name,
@@ -91,11 +103,8 @@ pub async fn setup(
         .db
         .write(move |conn| {
             let user = model::insert_first_admin(conn, &new)?;
-            let actor = Actor {
-                user_id: Some(user.id.clone()),
-                label: Some(user.email.clone()),
-                ip: actor.ip,
-            };
+            let actor =
+                Actor { user_id: Some(user.id.clone()), label: Some(user.email.clone()), ip: actor.ip };
             audit::record(
                 conn,
                 &actor,
@@ -104,13 +113,8 @@ pub async fn setup(
                 Outcome::Success,
                 None,
             )?;
-            let session = sessions::insert(
-                conn,
-                &user.id,
-                actor.ip.clone(),
-                Utc::now().naive_utc(),
-                lifetimes,
-            )?;
+            let session =
+                sessions::insert(conn, &user.id, actor.ip.clone(), Utc::now().naive_utc(), lifetimes)?;
             Ok((user, session))
         })
         .await;
@@ -118,13 +122,7 @@ pub async fn setup(
         Ok((user, session)) => {
             state.mark_set_up();
             tracing::info!(user_id = %user.id, "first admin account created");
-            signed_in(
-                &state,
-                &user,
-                &session,
-                "/",
-                Some(Flash::success("Welcome! Your practice is set up.")),
-            )
+            signed_in(&state, &user, &session, "/", Some(Flash::success("Welcome! Your practice is set up.")))
         }
         Err(AppError::Conflict(_)) => {
             state.mark_set_up();
@@ -142,11 +140,7 @@ pub async fn login_form(ctx: Ctx) -> Result<HttpResponse, AppError> {
     if ctx.user.is_some() {
         return Ok(see_other("/"));
     }
-    ok(&LoginPage {
-        ctx,
-        email: String::new(),
-        error: None,
-    })
+    ok(&LoginPage { ctx, email: String::new(), error: None })
 }
 
 pub async fn login(
@@ -155,54 +149,39 @@ pub async fn login(
     actor: Actor,
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
-    let LoginForm {
-        email,
-        password: typed,
-    } = form.into_inner();
+    let LoginForm { email, password: typed } = form.into_inner();
     let email = normalize_email(&email);
     let label = attempted_label(&email);
     let ip = actor.ip.clone().unwrap_or_default();
     if let Err(retry_after_secs) = state.throttle.check(&email, &ip) {
-        let actor = Actor {
-            label: Some(label),
-            ..actor
-        };
+        let actor = Actor { label: Some(label), ..actor };
         state
             .db
-            .run(move |conn| {
-                audit::record(
-                    conn,
-                    &actor,
-                    Action::LoginThrottled,
-                    None,
-                    Outcome::Denied,
-                    None,
-                )
-            })
+            .run(move |conn| audit::record(conn, &actor, Action::LoginThrottled, None, Outcome::Denied, None))
             .await?;
         return Err(AppError::TooManyRequests { retry_after_secs });
     }
     let lookup = email.clone();
-    let found = state
-        .db
-        .run(move |conn| model::find_by_email(conn, &lookup))
-        .await?;
+    let found = state.db.run(move |conn| model::find_by_email(conn, &lookup)).await?;
     // Verify against a dummy hash for unknown emails, so both failures take the same time.
-    let hash = found
-        .as_ref()
-        .map_or_else(|| state.dummy_hash.clone(), |u| u.password_hash.clone());
-    let matches = password::verify_async(typed, hash).await?;
+    let hash = found.as_ref().map_or_else(|| state.dummy_hash.clone(), |u| u.password_hash.clone());
+    let matches = state.passwords.verify(typed, hash).await?;
     let lifetimes = state.lifetimes();
     match found {
         Some(user) if matches && user.is_active => {
             let session = state
                 .db
                 .write(move |conn| {
+                    // The check above took a while: a password change or deactivation that
+                    // committed meanwhile must still win.
+                    let current = model::find_by_id(conn, &user.id)?;
+                    if current.password_hash != user.password_hash || !current.is_active {
+                        return Ok(None);
+                    }
                     let now = Utc::now().naive_utc();
                     model::record_successful_login(conn, &user.id)?;
                     sessions::delete_expired(conn, now, lifetimes)?;
-                    let session =
-                        sessions::insert(conn, &user.id, actor.ip.clone(), now, lifetimes)?;
+                    let session = sessions::insert(conn, &user.id, actor.ip.clone(), now, lifetimes)?;
                     let actor = Actor {
                         user_id: Some(user.id.clone()),
                         label: Some(user.email.clone()),
@@ -216,11 +195,13 @@ pub async fn login(
                         Outcome::Success,
                         None,
                     )?;
-                    Ok((user, session))
+                    Ok(Some((user, session)))
                 })
-                .await;
-            let (user, session) = session?;
-            signed_in(&state, &user, &session, "/", None)
+                .await?;
+            match session {
+                Some((user, session)) => signed_in(&state, &user, &session, "/", None),
+                None => ok(&LoginPage { ctx, email, error: Some(WRONG_CREDENTIALS.into()) }),
+            }
         }
         found => {
             let user_id = found.map(|u| u.id);
@@ -230,27 +211,12 @@ pub async fn login(
                     if let Some(id) = &user_id {
                         model::record_failed_login(conn, id)?;
                     }
-                    let actor = Actor {
-                        user_id: None,
-                        label: Some(label),
-                        ip: actor.ip,
-                    };
+                    let actor = Actor { user_id: None, label: Some(label), ip: actor.ip };
                     let object = user_id.as_deref().map(|id| ("user", id));
-                    audit::record(
-                        conn,
-                        &actor,
-                        Action::LoginFailure,
-                        object,
-                        Outcome::Failure,
-                        None,
-                    )
+                    audit::record(conn, &actor, Action::LoginFailure, object, Outcome::Failure, None)
                 })
                 .await?;
-            ok(&LoginPage {
-                ctx,
-                email,
-                error: Some(WRONG_CREDENTIALS.into()),
-            })
+            ok(&LoginPage { ctx, email, error: Some(WRONG_CREDENTIALS.into()) })
         }
     }
 }
@@ -264,35 +230,20 @@ pub async fn logout(
         .db
         .write(move |conn| {
             sessions::delete(conn, &me.session_id)?;
-            audit::record(
-                conn,
-                &actor,
-                Action::Logout,
-                Some(("user", &me.user.id)),
-                Outcome::Success,
-                None,
-            )
+            audit::record(conn, &actor, Action::Logout, Some(("user", &me.user.id)), Outcome::Success, None)
         })
         .await?;
     let names = &state.cookie_names;
     let mut response = see_other_with(names, "/login", Flash::success("You have signed out."));
-    response
-        .add_cookie(&names.removal(&names.session))
-        .map_err(|e| AppError::Internal(e.into()))?;
+    response.add_cookie(&names.removal(&names.session)).map_err(|e| AppError::Internal(e.into()))?;
     Ok(response)
 }
 
 pub async fn home(CurrentUser(me): CurrentUser, ctx: Ctx) -> Result<HttpResponse, AppError> {
-    ok(&HomePage {
-        ctx,
-        name: me.user.display_name,
-    })
+    ok(&HomePage { ctx, name: me.user.display_name })
 }
 
-pub async fn password_form(
-    CurrentUser(me): CurrentUser,
-    ctx: Ctx,
-) -> Result<HttpResponse, AppError> {
+pub async fn password_form(CurrentUser(me): CurrentUser, ctx: Ctx) -> Result<HttpResponse, AppError> {
     ok(&PasswordPage {
         ctx,
         form: PasswordForm::default(),
@@ -309,56 +260,59 @@ pub async fn change_password(
     form: web::Form<PasswordForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
-    let mut errors = form.validate(&me.user.email, &me.user.display_name);
-    if !password::verify_async(form.current_password.clone(), me.user.password_hash.clone()).await?
+    // The current-password check is a password guess like any sign-in: throttle it alike.
+    if let Err(retry_after_secs) =
+        state.throttle.check(&me.user.email, actor.ip.as_deref().unwrap_or_default())
     {
-        errors.insert(
-            "current_password",
-            "This is not your current password.".into(),
-        );
+        return Err(AppError::TooManyRequests { retry_after_secs });
+    }
+    let mut errors = form.validate(&me.user.email, &me.user.display_name);
+    if !state.passwords.verify(form.current_password.clone(), me.user.password_hash.clone()).await? {
+        errors.insert("current_password", "This is not your current password.".into());
+        let (actor, user_id) = (actor.clone(), me.user.id.clone());
+        state
+            .db
+            .run(move |conn| {
+                audit::record(
+                    conn,
+                    &actor,
+                    Action::PasswordChange,
+                    Some(("user", &user_id)),
+                    Outcome::Failure,
+                    None,
+                )
+            })
+            .await?;
     }
     if !errors.is_empty() {
         // Passwords are never sent back to the browser.
         let forced = me.user.must_change_password;
-        return invalid(&PasswordPage {
-            ctx,
-            form: PasswordForm::default(),
-            errors,
-            forced,
-        });
+        return invalid(&PasswordPage { ctx, form: PasswordForm::default(), errors, forced });
     }
-    let hash = password::hash_async(form.password).await?;
+    let hash = state.passwords.hash(form.password).await?;
     let lifetimes = state.lifetimes();
-    let user = me.user;
     let (user, session) = state
         .db
         .write(move |conn| {
-            model::set_password(conn, &user.id, &hash, false)?;
+            // The session may have been revoked, or the password reset, since this request began.
+            if !sessions::delete(conn, &me.session_id)? {
+                return Err(AppError::Unauthorized);
+            }
+            model::replace_password(conn, &me.user.id, &me.user.password_hash, &hash)?;
             // Every other session (a stolen cookie included) ends with the old password.
-            sessions::delete_for_user(conn, &user.id)?;
-            let session = sessions::insert(
-                conn,
-                &user.id,
-                actor.ip.clone(),
-                Utc::now().naive_utc(),
-                lifetimes,
-            )?;
+            sessions::delete_for_user(conn, &me.user.id)?;
+            let session =
+                sessions::insert(conn, &me.user.id, actor.ip.clone(), Utc::now().naive_utc(), lifetimes)?;
             audit::record(
                 conn,
                 &actor,
                 Action::PasswordChange,
-                Some(("user", &user.id)),
+                Some(("user", &me.user.id)),
                 Outcome::Success,
                 None,
             )?;
-            Ok((user, session))
+            Ok((me.user, session))
         })
         .await?;
-    signed_in(
-        &state,
-        &user,
-        &session,
-        "/",
-        Some(Flash::success("Your password has been changed.")),
-    )
+    signed_in(&state, &user, &session, "/", Some(Flash::success("Your password has been changed.")))
 }

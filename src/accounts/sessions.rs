@@ -54,9 +54,7 @@ pub fn insert(
         expires_at: now + lifetimes.absolute,
         ip,
     };
-    diesel::insert_into(sessions::table)
-        .values(&session)
-        .execute(conn)?;
+    diesel::insert_into(sessions::table).values(&session).execute(conn)?;
     Ok(session)
 }
 
@@ -71,15 +69,13 @@ pub fn find_with_user(conn: &mut DbConn, id: &str) -> Result<Option<(Session, Us
 }
 
 pub fn touch(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<(), AppError> {
-    diesel::update(sessions::table.find(id))
-        .set(sessions::last_seen_at.eq(now))
-        .execute(conn)?;
+    diesel::update(sessions::table.find(id)).set(sessions::last_seen_at.eq(now)).execute(conn)?;
     Ok(())
 }
 
-pub fn delete(conn: &mut DbConn, id: &str) -> Result<(), AppError> {
-    diesel::delete(sessions::table.find(id)).execute(conn)?;
-    Ok(())
+/// Ends one session. Returns whether it still existed.
+pub fn delete(conn: &mut DbConn, id: &str) -> Result<bool, AppError> {
+    Ok(diesel::delete(sessions::table.find(id)).execute(conn)? == 1)
 }
 
 /// Ends every session of a user. Returns how many were ended.
@@ -94,11 +90,8 @@ pub fn delete_expired(
     lifetimes: Lifetimes,
 ) -> Result<usize, AppError> {
     Ok(diesel::delete(
-        sessions::table.filter(
-            sessions::expires_at
-                .le(now)
-                .or(sessions::last_seen_at.le(now - lifetimes.idle)),
-        ),
+        sessions::table
+            .filter(sessions::expires_at.le(now).or(sessions::last_seen_at.le(now - lifetimes.idle))),
     )
     .execute(conn)?)
 }

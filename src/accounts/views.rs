@@ -15,6 +15,13 @@ pub struct SetupPage {
     pub errors: FieldErrors,
 }
 
+/// Shown at /setup without the token from the server log.
+#[derive(Template)]
+#[template(path = "accounts/setup_link.html")]
+pub struct SetupLinkPage {
+    pub ctx: Ctx,
+}
+
 #[derive(Template)]
 #[template(path = "accounts/login.html")]
 pub struct LoginPage {

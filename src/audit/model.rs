@@ -125,9 +125,7 @@ pub fn record(
         outcome: outcome.as_str().to_owned(),
         detail,
     };
-    diesel::insert_into(audit_log::table)
-        .values(&entry)
-        .execute(conn)?;
+    diesel::insert_into(audit_log::table).values(&entry).execute(conn)?;
     Ok(())
 }
 
@@ -144,9 +142,7 @@ pub struct Filter {
 
 /// Newest first, at most `limit` + 1 rows (the extra one tells the caller there is more).
 pub fn list(conn: &mut DbConn, filter: &Filter, limit: i64) -> Result<Vec<AuditEntry>, AppError> {
-    let mut query = audit_log::table
-        .select(AuditEntry::as_select())
-        .into_boxed();
+    let mut query = audit_log::table.select(AuditEntry::as_select()).into_boxed();
     if let Some(action) = filter.action {
         query = query.filter(audit_log::action.eq(action.as_str()));
     }
@@ -162,10 +158,7 @@ pub fn list(conn: &mut DbConn, filter: &Filter, limit: i64) -> Result<Vec<AuditE
     if let Some(before) = &filter.before {
         query = query.filter(audit_log::id.lt(before.clone()));
     }
-    Ok(query
-        .order(audit_log::id.desc())
-        .limit(limit + 1)
-        .load(conn)?)
+    Ok(query.order(audit_log::id.desc()).limit(limit + 1).load(conn)?)
 }
 
 #[cfg(test)]

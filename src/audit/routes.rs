@@ -74,22 +74,14 @@ pub async fn list_audit(
     let (entries, unknown_actor) = state
         .db
         .run(move |conn| {
+            audit::record(conn, &actor, Action::AuditView, None, Outcome::Success, None)?;
             if !actor_email.is_empty() {
                 match accounts::find_by_email(conn, &actor_email)? {
                     Some(user) => filter.actor_id = Some(user.id),
                     None => return Ok((Vec::new(), true)),
                 }
             }
-            let entries = audit::list(conn, &filter, PAGE_SIZE)?;
-            audit::record(
-                conn,
-                &actor,
-                Action::AuditView,
-                None,
-                Outcome::Success,
-                None,
-            )?;
-            Ok((entries, false))
+            Ok((audit::list(conn, &filter, PAGE_SIZE)?, false))
         })
         .await?;
     let mut entries = entries;
@@ -98,12 +90,5 @@ pub async fn list_audit(
         entries.last().map(|e| e.id.clone()).unwrap_or_default()
     });
     let actions = Action::ALL.iter().map(|a| a.as_str()).collect();
-    ok(&AuditPage {
-        ctx,
-        query,
-        entries,
-        actions,
-        next_before,
-        unknown_actor,
-    })
+    ok(&AuditPage { ctx, query, entries, actions, next_before, unknown_actor })
 }

@@ -36,35 +36,32 @@ pub async fn verify(
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return Ok(next.call(req).await?.map_into_boxed_body());
     }
-    let state = req
-        .app_data::<Data<AppState>>()
-        .expect("AppState is registered")
-        .clone();
+    let state = req.app_data::<Data<AppState>>().expect("AppState is registered").clone();
     if !same_origin(&req, &state.config.public_origin()) {
-        tracing::warn!(path = %req.path(), "cross-origin state-changing request refused");
+        tracing::warn!(route = %route_of(&req), "cross-origin state-changing request refused");
         return Ok(refuse(req, AppError::CrossSite));
     }
     let body = match read_body(&mut req, state.config.max_form_bytes).await {
         Ok(body) => body,
         Err(err) => return Ok(refuse(req, err)),
     };
-    let expected = req
-        .extensions()
-        .get::<RequestAuth>()
-        .map(|auth| auth.csrf_token.clone());
+    let expected = req.extensions().get::<RequestAuth>().map(|auth| auth.csrf_token.clone());
     let supplied = supplied_token(&req, &body);
     let valid = match (expected, supplied) {
-        (Some(expected), Some(supplied)) => {
-            bool::from(expected.as_bytes().ct_eq(supplied.as_bytes()))
-        }
+        (Some(expected), Some(supplied)) => bool::from(expected.as_bytes().ct_eq(supplied.as_bytes())),
         _ => false,
     };
     if !valid {
-        tracing::warn!(path = %req.path(), "request with a missing or wrong CSRF token refused");
+        tracing::warn!(route = %route_of(&req), "request with a missing or wrong CSRF token refused");
         return Ok(refuse(req, AppError::CrossSite));
     }
     req.set_payload(Payload::from(body));
     Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+/// The route pattern, never the concrete path (which may carry ids or tokens).
+fn route_of(req: &ServiceRequest) -> String {
+    req.match_pattern().unwrap_or_else(|| "(unmatched)".into())
 }
 
 fn refuse(req: ServiceRequest, err: AppError) -> ServiceResponse<BoxBody> {
@@ -80,19 +77,10 @@ fn same_origin(req: &ServiceRequest, public_origin: &str) -> bool {
     if let Some(site) = headers.get("sec-fetch-site") {
         return site.as_bytes() == b"same-origin";
     }
-    let origin = headers
-        .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-        .or_else(|| {
-            let referer = headers.get(header::REFERER)?.to_str().ok()?;
-            Some(
-                url::Url::parse(referer)
-                    .ok()?
-                    .origin()
-                    .ascii_serialization(),
-            )
-        });
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_owned).or_else(|| {
+        let referer = headers.get(header::REFERER)?.to_str().ok()?;
+        Some(url::Url::parse(referer).ok()?.origin().ascii_serialization())
+    });
     let Some(origin) = origin else {
         // Non-browser clients send neither header; the token check still applies.
         return true;
@@ -125,8 +113,7 @@ async fn read_body(req: &mut ServiceRequest, limit: usize) -> Result<Bytes, AppE
     let mut payload = req.take_payload();
     let mut body = BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk
-            .map_err(|_| AppError::BadRequest("The request body could not be read.".into()))?;
+        let chunk = chunk.map_err(|_| AppError::BadRequest("The request body could not be read.".into()))?;
         if body.len() + chunk.len() > limit {
             return Err(AppError::PayloadTooLarge);
         }
@@ -147,9 +134,7 @@ fn supplied_token(req: &ServiceRequest, body: &Bytes) -> Option<String> {
     if !is_form {
         return None;
     }
-    url::form_urlencoded::parse(body)
-        .find(|(key, _)| key == FIELD)
-        .map(|(_, value)| value.into_owned())
+    url::form_urlencoded::parse(body).find(|(key, _)| key == FIELD).map(|(_, value)| value.into_owned())
 }
 
 #[cfg(test)]

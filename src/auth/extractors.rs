@@ -23,12 +23,7 @@ impl FromRequest for CurrentUser {
     type Future = Ready<Result<CurrentUser, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(
-            request_auth(req)
-                .and_then(|a| a.identity)
-                .map(CurrentUser)
-                .ok_or(AppError::Unauthorized),
-        )
+        ready(request_auth(req).and_then(|a| a.identity).map(CurrentUser).ok_or(AppError::Unauthorized))
     }
 }
 

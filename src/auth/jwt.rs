@@ -118,11 +118,7 @@ pub fn load_or_create_secret(configured: &str, data_dir: &Path) -> Result<Vec<u8
 fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
     file.write_all(contents.as_bytes())
 }
 
@@ -144,15 +140,8 @@ mod tests {
         let exp = chrono::Utc::now().timestamp() + 60;
         let token = keys().issue(Purpose::Login, "user-1", "session-1", exp);
         let claims = keys().verify(&token, Purpose::Login).unwrap();
-        assert_eq!(
-            (claims.sub.as_str(), claims.sid.as_str()),
-            ("user-1", "session-1")
-        );
-        assert!(
-            Keys::new(b"another secret another secret!!!")
-                .verify(&token, Purpose::Login)
-                .is_none()
-        );
+        assert_eq!((claims.sub.as_str(), claims.sid.as_str()), ("user-1", "session-1"));
+        assert!(Keys::new(b"another secret another secret!!!").verify(&token, Purpose::Login).is_none());
     }
 
     #[test]
@@ -170,10 +159,7 @@ mod tests {
         let first = load_or_create_secret("", dir.path()).unwrap();
         let second = load_or_create_secret("", dir.path()).unwrap();
         assert_eq!(first, second);
-        let mode = std::fs::metadata(dir.path().join("jwt_secret"))
-            .unwrap()
-            .permissions()
-            .mode();
+        let mode = std::fs::metadata(dir.path().join("jwt_secret")).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
     }
 }

@@ -27,16 +27,34 @@ pub fn verify(password: &str, phc: &str) -> bool {
     hasher().verify_password(password.as_bytes(), phc).is_ok()
 }
 
-pub async fn hash_async(password: String) -> Result<String, AppError> {
-    actix_web::web::block(move || hash(&password))
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
+/// Runs hashing on the blocking pool, at most a few at a time: each hash holds 19 MiB and a
+/// blocking thread, and an unbounded sign-in flood would otherwise exhaust memory and starve
+/// the database work that shares that pool. Excess requests queue here.
+#[derive(Clone)]
+pub struct Passwords {
+    permits: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
-pub async fn verify_async(password: String, phc: String) -> Result<bool, AppError> {
-    actix_web::web::block(move || verify(&password, &phc))
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))
+impl Passwords {
+    /// Allows `concurrent` hashes at once (at least one).
+    pub fn new(concurrent: usize) -> Passwords {
+        Passwords { permits: std::sync::Arc::new(tokio::sync::Semaphore::new(concurrent.max(1))) }
+    }
+
+    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+        let _permit = self.permits.acquire().await.map_err(|e| AppError::Internal(e.into()))?;
+        actix_web::web::block(work)
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))
+    }
+
+    pub async fn hash(&self, password: String) -> Result<String, AppError> {
+        self.run(move || hash(&password)).await?
+    }
+
+    pub async fn verify(&self, password: String, phc: String) -> Result<bool, AppError> {
+        self.run(move || verify(&password, &phc)).await
+    }
 }
 
 /// Checks the policy: 12 to 128 characters, no composition rules, and not guessable according
@@ -53,11 +71,8 @@ pub fn check_policy(password: &str, user_inputs: &[&str]) -> Result<(), String> 
     }
     let estimate = zxcvbn::zxcvbn(password, user_inputs);
     if (estimate.score() as u8) < 3 {
-        let hint = estimate
-            .feedback()
-            .and_then(|f| f.warning())
-            .map(|w| format!(" ({w})"))
-            .unwrap_or_default();
+        let hint =
+            estimate.feedback().and_then(|f| f.warning()).map(|w| format!(" ({w})")).unwrap_or_default();
         return Err(format!(
             "This password is too easy to guess{hint}. Try a longer phrase of unrelated words."
         ));
@@ -71,17 +86,8 @@ pub fn generate_temporary() -> String {
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut bytes = [0u8; 20];
     getrandom::fill(&mut bytes).expect("the operating system provides randomness");
-    let chars: String = bytes
-        .iter()
-        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
-        .collect();
-    format!(
-        "{}-{}-{}-{}",
-        &chars[0..5],
-        &chars[5..10],
-        &chars[10..15],
-        &chars[15..20]
-    )
+    let chars: String = bytes.iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect();
+    format!("{}-{}-{}-{}", &chars[0..5], &chars[5..10], &chars[10..15], &chars[15..20])
 }
 
 #[cfg(test)]
@@ -100,11 +106,7 @@ mod tests {
     #[test]
     fn policy_rejects_short_long_and_guessable_passwords() {
         assert!(check_policy("short", &[]).unwrap_err().contains("12"));
-        assert!(
-            check_policy(&"x".repeat(129), &[])
-                .unwrap_err()
-                .contains("128")
-        );
+        assert!(check_policy(&"x".repeat(129), &[]).unwrap_err().contains("128"));
         assert!(check_policy("password1234", &[]).is_err());
         assert!(check_policy("anna.smith@example.com1", &["anna.smith@example.com"]).is_err());
         assert!(check_policy("quiet-maple-lantern-47", &[]).is_ok());

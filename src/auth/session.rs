@@ -18,6 +18,7 @@ use crate::accounts::model::User;
 use crate::accounts::sessions::{self, Session};
 use crate::auth::csrf;
 use crate::auth::jwt::Purpose;
+use crate::error::AppError;
 use crate::web::flash::Flash;
 
 /// Refresh the token (and the session's last-seen time) at most this often.
@@ -92,32 +93,35 @@ fn open_while_password_expired(path: &str) -> bool {
         || path == "/readyz"
 }
 
+/// The client's IP. Behind a trusted proxy, the rightmost X-Forwarded-For entry: the one our
+/// proxy appended. Entries to its left are whatever the client claimed and are ignored.
 pub fn client_ip(req: &ServiceRequest, trust_proxy: bool) -> Option<String> {
-    let info = req.connection_info();
-    let addr = if trust_proxy {
-        info.realip_remote_addr()
-    } else {
-        info.peer_addr()
-    };
-    addr.map(|a| {
-        a.parse::<std::net::SocketAddr>()
-            .map(|s| s.ip().to_string())
-            .unwrap_or_else(|_| a.to_owned())
-    })
+    if trust_proxy
+        && let Some(forwarded) = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok())
+        && let Some(Ok(ip)) = forwarded.rsplit(',').next().map(|last| last.trim().parse::<std::net::IpAddr>())
+    {
+        return Some(ip.to_string());
+    }
+    req.peer_addr().map(|addr| addr.ip().to_string())
 }
 
-fn random_value() -> String {
+/// Whether the Host header names this server.
+fn host_allowed(req: &ServiceRequest, allowed: &[String]) -> bool {
+    req.headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|host| allowed.iter().any(|a| a.eq_ignore_ascii_case(host)))
+}
+
+/// 32 random bytes, base64url: for pre-session cookies and the setup token.
+pub fn random_value() -> String {
     let mut raw = [0u8; 32];
     getrandom::fill(&mut raw).expect("the operating system provides randomness");
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
 }
 
 fn redirect(req: ServiceRequest, to: &str) -> ServiceResponse<BoxBody> {
-    req.into_response(
-        HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, to))
-            .finish(),
-    )
+    req.into_response(HttpResponse::SeeOther().insert_header((header::LOCATION, to)).finish())
 }
 
 /// The live identity behind a token's claims, and a fresh token expiry if it was touched.
@@ -126,7 +130,7 @@ async fn load_identity(
     session_id: String,
     user_id: String,
     now: NaiveDateTime,
-) -> Result<Option<(Identity, Option<NaiveDateTime>)>, crate::error::AppError> {
+) -> Result<Option<(Identity, Option<NaiveDateTime>)>, AppError> {
     let lifetimes = state.lifetimes();
     state
         .db
@@ -143,13 +147,7 @@ async fn load_identity(
             } else {
                 None
             };
-            Ok(Some((
-                Identity {
-                    user,
-                    session_id: session.id,
-                },
-                refreshed,
-            )))
+            Ok(Some((Identity { user, session_id: session.id }, refreshed)))
         })
         .await
 }
@@ -159,11 +157,11 @@ pub async fn resolve(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let state = req
-        .app_data::<Data<AppState>>()
-        .expect("AppState is registered")
-        .clone();
+    let state = req.app_data::<Data<AppState>>().expect("AppState is registered").clone();
     let path = req.path().to_owned();
+    if !host_allowed(&req, &state.allowed_hosts) {
+        return Ok(req.into_response(AppError::MisdirectedHost.error_response()));
+    }
     if !open_before_setup(&path) {
         match state.is_set_up().await {
             Ok(true) => {}
@@ -209,16 +207,8 @@ pub async fn resolve(
             }
         },
     };
-    if identity
-        .as_ref()
-        .is_some_and(|i| i.user.must_change_password)
-        && !open_while_password_expired(&path)
-    {
-        return Ok(redirect(req, "/account/password"));
-    }
-    let flash = req
-        .cookie(&names.flash)
-        .and_then(|c| Flash::decode(c.value()));
+    let must_change_password = identity.as_ref().is_some_and(|i| i.user.must_change_password);
+    let flash = req.cookie(&names.flash).and_then(|c| Flash::decode(c.value()));
     let had_flash = flash.is_some();
     let auth = RequestAuth {
         identity,
@@ -228,26 +218,26 @@ pub async fn resolve(
     };
     req.extensions_mut().insert(auth);
 
-    let mut res = next.call(req).await?.map_into_boxed_body();
-    let sets = |res: &ServiceResponse<BoxBody>, name: &str| {
-        res.response().cookies().any(|c| c.name() == name)
+    // A user who must change their password sees only that page; cookie upkeep below still runs.
+    let mut res = if must_change_password && !open_while_password_expired(&path) {
+        redirect(req, "/account/password")
+    } else {
+        next.call(req).await?.map_into_boxed_body()
     };
+    let sets =
+        |res: &ServiceResponse<BoxBody>, name: &str| res.response().cookies().any(|c| c.name() == name);
     if !sets(&res, &names.session) {
         if let Some(token) = refreshed_token {
-            res.response_mut()
-                .add_cookie(&names.build(&names.session, token))?;
+            res.response_mut().add_cookie(&names.build(&names.session, token))?;
         } else if drop_session_cookie {
-            res.response_mut()
-                .add_cookie(&names.removal(&names.session))?;
+            res.response_mut().add_cookie(&names.removal(&names.session))?;
         }
     }
     if let Some(value) = new_pre_session {
-        res.response_mut()
-            .add_cookie(&names.build(&names.csrf, value))?;
+        res.response_mut().add_cookie(&names.build(&names.csrf, value))?;
     }
     if had_flash && res.status().is_success() && !sets(&res, &names.flash) {
-        res.response_mut()
-            .add_cookie(&names.removal(&names.flash))?;
+        res.response_mut().add_cookie(&names.removal(&names.flash))?;
     }
     Ok(res)
 }

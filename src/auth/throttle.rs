@@ -1,7 +1,13 @@
-//! Sign-in throttling per account and per client IP (GCRA via governor). Unknown and known
-//! emails are throttled alike, so a 429 reveals nothing about which accounts exist.
-//! The state is per process: each instance behind a load balancer throttles on its own.
+//! Sign-in throttling (GCRA via governor), on three keys:
+//! - per client IP (IPv6 by /64, since one host usually owns a whole /64),
+//! - per account *from one IP*, the tight limit that stops guessing,
+//! - per account overall, a ceiling ten times looser, so a distributed guess is still slowed
+//!   while one attacker cannot lock a user out by failing on purpose from their own address.
+//!
+//! Unknown and known emails are throttled alike, so a 429 reveals nothing about which accounts
+//! exist. The state is per process: each instance behind a load balancer counts on its own.
 
+use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::time::Duration;
 
@@ -12,39 +18,62 @@ use crate::config::Config;
 
 /// Keys retained before stale ones are swept.
 const SWEEP_ABOVE: usize = 10_000;
+/// The account-wide ceiling, as a multiple of the per-account-and-IP burst.
+const ACCOUNT_CEILING_FACTOR: u32 = 10;
 
 pub struct LoginThrottle {
-    per_account: DefaultKeyedRateLimiter<String>,
     per_ip: DefaultKeyedRateLimiter<String>,
+    per_account_ip: DefaultKeyedRateLimiter<String>,
+    per_account: DefaultKeyedRateLimiter<String>,
 }
 
-fn quota(burst: u32, refill_secs: u64) -> Quota {
-    Quota::with_period(Duration::from_secs(refill_secs.max(1)))
+fn quota(burst: u32, refill: Duration) -> Quota {
+    Quota::with_period(refill.max(Duration::from_millis(1)))
         .expect("period is non-zero")
         .allow_burst(NonZeroU32::new(burst.max(1)).expect("burst is non-zero"))
 }
 
+/// The throttling key for a client address: IPv4 as is, IPv6 by its /64 prefix.
+pub fn ip_key(ip: &str) -> String {
+    match ip.parse::<IpAddr>() {
+        Ok(IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Ok(IpAddr::V6(v6)) => v6.to_ipv4_mapped().map(|v4| v4.to_string()).unwrap_or_default(),
+        _ => ip.to_owned(),
+    }
+}
+
 impl LoginThrottle {
     pub fn new(config: &Config) -> LoginThrottle {
+        let account_refill = Duration::from_secs(config.throttle_account_refill_secs);
         LoginThrottle {
-            per_account: RateLimiter::keyed(quota(
-                config.throttle_account_attempts,
-                config.throttle_account_refill_secs,
-            )),
             per_ip: RateLimiter::keyed(quota(
                 config.throttle_ip_attempts,
-                config.throttle_ip_refill_secs,
+                Duration::from_secs(config.throttle_ip_refill_secs),
+            )),
+            per_account_ip: RateLimiter::keyed(quota(config.throttle_account_attempts, account_refill)),
+            per_account: RateLimiter::keyed(quota(
+                config.throttle_account_attempts.saturating_mul(ACCOUNT_CEILING_FACTOR),
+                account_refill / ACCOUNT_CEILING_FACTOR,
             )),
         }
     }
 
-    /// Counts one attempt. `Err(seconds)` when the caller must wait that long first.
+    /// Counts one attempt at `email` from `ip`. `Err(seconds)` when the caller must wait first.
     pub fn check(&self, email: &str, ip: &str) -> Result<(), u64> {
-        for (limiter, key) in [(&self.per_ip, ip), (&self.per_account, email)] {
+        let ip = ip_key(ip);
+        let keys = [
+            (&self.per_ip, ip.clone()),
+            (&self.per_account_ip, format!("{email}|{ip}")),
+            (&self.per_account, email.to_owned()),
+        ];
+        for (limiter, key) in keys {
             if limiter.len() > SWEEP_ABOVE {
                 limiter.retain_recent();
             }
-            if let Err(not_until) = limiter.check_key(&key.to_owned()) {
+            if let Err(not_until) = limiter.check_key(&key) {
                 let wait = not_until.wait_time_from(DefaultClock::default().now());
                 return Err(wait.as_secs() + 1);
             }
@@ -57,31 +86,48 @@ impl LoginThrottle {
 mod tests {
     use super::*;
 
-    #[test]
-    fn an_account_is_throttled_after_its_burst_from_any_ip() {
+    fn throttle(adjust: impl FnOnce(&mut Config)) -> LoginThrottle {
         let mut config = Config::defaults();
-        config.throttle_account_attempts = 3;
-        let throttle = LoginThrottle::new(&config);
-        for n in 0..3 {
-            assert!(
-                throttle
-                    .check("a@example.com", &format!("10.0.0.{n}"))
-                    .is_ok()
-            );
+        adjust(&mut config);
+        LoginThrottle::new(&config)
+    }
+
+    #[test]
+    fn guessing_one_account_from_one_ip_is_throttled() {
+        let throttle = throttle(|c| c.throttle_account_attempts = 3);
+        for _ in 0..3 {
+            assert!(throttle.check("a@example.com", "10.0.0.1").is_ok());
         }
-        let wait = throttle.check("a@example.com", "10.0.0.9").unwrap_err();
+        let wait = throttle.check("a@example.com", "10.0.0.1").unwrap_err();
         assert!((1..=61).contains(&wait), "{wait}");
-        assert!(throttle.check("b@example.com", "10.0.0.9").is_ok());
+        // The owner, elsewhere, is not locked out by it; other accounts are unaffected.
+        assert!(throttle.check("a@example.com", "10.0.0.2").is_ok());
+        assert!(throttle.check("b@example.com", "10.0.0.1").is_ok());
+    }
+
+    #[test]
+    fn an_account_has_a_ceiling_across_ips() {
+        let throttle = throttle(|c| c.throttle_account_attempts = 1);
+        for n in 0..10 {
+            assert!(throttle.check("a@example.com", &format!("10.0.0.{n}")).is_ok());
+        }
+        assert!(throttle.check("a@example.com", "10.0.1.1").is_err());
     }
 
     #[test]
     fn an_ip_is_throttled_across_accounts() {
-        let mut config = Config::defaults();
-        config.throttle_ip_attempts = 2;
-        let throttle = LoginThrottle::new(&config);
+        let throttle = throttle(|c| c.throttle_ip_attempts = 2);
         assert!(throttle.check("a@example.com", "10.0.0.1").is_ok());
         assert!(throttle.check("b@example.com", "10.0.0.1").is_ok());
         assert!(throttle.check("c@example.com", "10.0.0.1").is_err());
         assert!(throttle.check("c@example.com", "10.0.0.2").is_ok());
+    }
+
+    #[test]
+    fn ipv6_is_keyed_by_its_64_prefix() {
+        assert_eq!(ip_key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(ip_key("2001:db8:1:2:bbbb::9"), ip_key("2001:db8:1:2:aaaa::1"));
+        assert_eq!(ip_key("::ffff:192.0.2.1"), "192.0.2.1");
+        assert_eq!(ip_key("192.0.2.1"), "192.0.2.1");
     }
 }

@@ -40,19 +40,12 @@ impl Target {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             return Ok(Target::Postgres(url.to_owned()));
         }
-        let path = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-            .ok_or_else(|| {
-                format!(
-                    "database_url must start with sqlite:// or postgres:// (got {:?})",
-                    redact_url(url)
-                )
+        let path =
+            url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).ok_or_else(|| {
+                format!("database_url must start with sqlite:// or postgres:// (got {:?})", redact_url(url))
             })?;
         if path.is_empty() || path == ":memory:" {
-            return Err(
-                "database_url must name a SQLite file, e.g. sqlite://data/myochart.db".into(),
-            );
+            return Err("database_url must name a SQLite file, e.g. sqlite://data/myochart.db".into());
         }
         Ok(Target::Sqlite(PathBuf::from(path)))
     }
@@ -107,8 +100,7 @@ impl ManageConnection for Manager {
     }
 
     fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1")
-            .map_err(r2d2::Error::QueryError)
+        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, conn: &mut DbConn) -> bool {
@@ -132,15 +124,10 @@ impl Db {
         if let Target::Sqlite(path) = &target {
             ensure_parent_dir(path)?;
         }
-        let manager = Manager {
-            target: target.clone(),
-        };
+        let manager = Manager { target: target.clone() };
         // One direct connection first: r2d2 would only report a timeout, not the reason.
         let mut first = manager.establish().map_err(|e| {
-            format!(
-                "cannot open the database named by database_url ({}): {e}",
-                redact_url(url)
-            )
+            format!("cannot open the database named by database_url ({}): {e}", redact_url(url))
         })?;
         if target.is_sqlite() {
             // WAL lets readers proceed while one writer commits; it is a property of the file.
@@ -155,10 +142,7 @@ impl Db {
             .connection_timeout(Duration::from_secs(10))
             .build(manager)
             .map_err(|e| format!("cannot open the database pool ({}): {e}", redact_url(url)))?;
-        Ok(Db {
-            pool,
-            sqlite: target.is_sqlite(),
-        })
+        Ok(Db { pool, sqlite: target.is_sqlite() })
     }
 
     pub fn is_sqlite(&self) -> bool {
@@ -167,9 +151,7 @@ impl Db {
 
     /// A connection for synchronous use outside the async executor (CLI commands, tests).
     pub fn get(&self) -> Result<PooledConnection<Manager>, AppError> {
-        self.pool
-            .get()
-            .map_err(|e| AppError::Unavailable(e.to_string()))
+        self.pool.get().map_err(|e| AppError::Unavailable(e.to_string()))
     }
 
     /// Runs `f` on a pooled connection on the blocking thread pool.
@@ -180,9 +162,7 @@ impl Db {
     {
         let pool = self.pool.clone();
         actix_web::web::block(move || {
-            let mut conn = pool
-                .get()
-                .map_err(|e| AppError::Unavailable(e.to_string()))?;
+            let mut conn = pool.get().map_err(|e| AppError::Unavailable(e.to_string()))?;
             f(&mut conn)
         })
         .await
@@ -237,9 +217,7 @@ pub fn lock_accounts(conn: &mut DbConn) -> Result<(), AppError> {
 pub fn run_migrations(conn: &mut DbConn) -> Result<(), String> {
     let applied = match conn {
         DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
-        DbConn::Postgres(c) => c
-            .run_pending_migrations(POSTGRES_MIGRATIONS)
-            .map(|v| v.len()),
+        DbConn::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
     }
     .map_err(|e| e.to_string())?;
     if applied > 0 {
@@ -251,10 +229,7 @@ pub fn run_migrations(conn: &mut DbConn) -> Result<(), String> {
 fn ensure_parent_dir(path: &Path) -> Result<(), String> {
     match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => std::fs::create_dir_all(dir).map_err(|e| {
-            format!(
-                "cannot create the folder {} for the SQLite database (database_url): {e}",
-                dir.display()
-            )
+            format!("cannot create the folder {} for the SQLite database (database_url): {e}", dir.display())
         }),
         _ => Ok(()),
     }
@@ -266,22 +241,10 @@ mod tests {
 
     #[test]
     fn url_scheme_picks_the_backend() {
-        assert_eq!(
-            Target::parse("sqlite://data/x.db"),
-            Ok(Target::Sqlite("data/x.db".into()))
-        );
-        assert_eq!(
-            Target::parse("sqlite:/tmp/x.db"),
-            Ok(Target::Sqlite("/tmp/x.db".into()))
-        );
-        assert!(matches!(
-            Target::parse("postgres://u@h/db"),
-            Ok(Target::Postgres(_))
-        ));
-        assert!(matches!(
-            Target::parse("postgresql://u@h/db"),
-            Ok(Target::Postgres(_))
-        ));
+        assert_eq!(Target::parse("sqlite://data/x.db"), Ok(Target::Sqlite("data/x.db".into())));
+        assert_eq!(Target::parse("sqlite:/tmp/x.db"), Ok(Target::Sqlite("/tmp/x.db".into())));
+        assert!(matches!(Target::parse("postgres://u@h/db"), Ok(Target::Postgres(_))));
+        assert!(matches!(Target::parse("postgresql://u@h/db"), Ok(Target::Postgres(_))));
         assert!(Target::parse("mysql://u@h/db").is_err());
         assert!(Target::parse("data/x.db").is_err());
         assert!(Target::parse("sqlite://").is_err());

@@ -6,6 +6,7 @@ diesel::table! {
         id -> Text,
         email -> Text,
         display_name -> Text,
+        name_key -> Text,
         password_hash -> Text,
         is_admin -> Bool,
         is_therapist -> Bool,
@@ -44,5 +45,168 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    clients (id) {
+        id -> Text,
+        therapist_id -> Text,
+        first_name -> Text,
+        last_name -> Text,
+        preferred_name -> Nullable<Text>,
+        date_of_birth -> Nullable<Date>,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        email_consent -> Bool,
+        email_consent_at -> Nullable<Timestamp>,
+        occupation -> Nullable<Text>,
+        work_setup -> Nullable<Text>,
+        medical_history -> Nullable<Text>,
+        medications -> Nullable<Text>,
+        red_flags -> Nullable<Text>,
+        emergency_contact -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        archived -> Bool,
+        search_text -> Text,
+        sort_name -> Text,
+        last_visit_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    muscles (id) {
+        id -> Text,
+        code -> Text,
+        name -> Text,
+        region -> Text,
+        map_view -> Text,
+        map_x -> Double,
+        map_y -> Double,
+        trp_sites -> Text,
+        referral -> Text,
+        palpation -> Text,
+        shipped -> Bool,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    muscle_zones (muscle_id, zone) {
+        muscle_id -> Text,
+        zone -> Text,
+    }
+}
+
+diesel::table! {
+    visits (id) {
+        id -> Text,
+        client_id -> Text,
+        therapist_id -> Text,
+        started_at -> Timestamp,
+        duration_minutes -> Integer,
+        subjective -> Text,
+        objective -> Text,
+        assessment -> Text,
+        plan -> Text,
+        techniques -> Text,
+        techniques_other -> Nullable<Text>,
+        pain_before -> Nullable<Integer>,
+        pain_after -> Nullable<Integer>,
+        notes -> Nullable<Text>,
+        signed_at -> Nullable<Timestamp>,
+        signed_by -> Nullable<Text>,
+        content_hash -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    findings (id) {
+        id -> Text,
+        visit_id -> Text,
+        client_id -> Text,
+        muscle_id -> Text,
+        side -> Text,
+        site_label -> Nullable<Text>,
+        map_view -> Nullable<Text>,
+        map_x -> Nullable<Double>,
+        map_y -> Nullable<Double>,
+        classification -> Text,
+        taut_band -> Text,
+        hypersensitive_spot -> Text,
+        referred_sensation -> Text,
+        pain_recognition -> Text,
+        twitch_response -> Text,
+        jump_sign -> Text,
+        restricted_rom -> Text,
+        weakness -> Text,
+        pain_nrs -> Nullable<Integer>,
+        ppt_value -> Nullable<Double>,
+        ppt_unit -> Nullable<Text>,
+        ppt_kpa -> Nullable<Double>,
+        referral_quality -> Nullable<Text>,
+        referral_zone -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    addenda (id) {
+        id -> Text,
+        visit_id -> Text,
+        author_id -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    factors (id) {
+        id -> Text,
+        client_id -> Text,
+        category -> Text,
+        factor -> Text,
+        source -> Text,
+        status -> Text,
+        action -> Nullable<Text>,
+        identified_on -> Date,
+        reviewed_on -> Nullable<Date>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    factor_findings (factor_id, finding_id) {
+        factor_id -> Text,
+        finding_id -> Text,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
-diesel::allow_tables_to_appear_in_same_query!(users, sessions, audit_log);
+diesel::joinable!(clients -> users (therapist_id));
+diesel::joinable!(muscle_zones -> muscles (muscle_id));
+diesel::joinable!(visits -> clients (client_id));
+diesel::joinable!(findings -> visits (visit_id));
+diesel::joinable!(findings -> muscles (muscle_id));
+diesel::joinable!(addenda -> visits (visit_id));
+diesel::joinable!(factors -> clients (client_id));
+diesel::joinable!(factor_findings -> factors (factor_id));
+diesel::joinable!(factor_findings -> findings (finding_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    sessions,
+    audit_log,
+    clients,
+    muscles,
+    muscle_zones,
+    visits,
+    findings,
+    addenda,
+    factors,
+    factor_findings,
+);

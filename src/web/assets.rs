@@ -18,13 +18,8 @@ static HASHES: LazyLock<HashMap<String, String>> = LazyLock::new(|| {
     Files::iter()
         .filter_map(|name| {
             let file = Files::get(&name)?;
-            let hash: String = file
-                .metadata
-                .sha256_hash()
-                .iter()
-                .take(6)
-                .map(|b| format!("{b:02x}"))
-                .collect();
+            let hash: String =
+                file.metadata.sha256_hash().iter().take(6).map(|b| format!("{b:02x}")).collect();
             Some((name.into_owned(), hash))
         })
         .collect()
@@ -40,11 +35,8 @@ pub fn url(name: &str) -> String {
 pub async fn serve(path: web::Path<(String, String)>) -> Result<HttpResponse, AppError> {
     let (hash, name) = path.into_inner();
     let file = Files::get(&name).ok_or(AppError::NotFound)?;
-    let cache = if HASHES.get(&name) == Some(&hash) {
-        "public, max-age=31536000, immutable"
-    } else {
-        "no-cache"
-    };
+    let cache =
+        if HASHES.get(&name) == Some(&hash) { "public, max-age=31536000, immutable" } else { "no-cache" };
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, file.metadata.mimetype()))
         .insert_header((header::CACHE_CONTROL, cache))

@@ -20,17 +20,11 @@ pub struct Flash {
 
 impl Flash {
     pub fn success(message: impl Into<String>) -> Flash {
-        Flash {
-            kind: Kind::Success,
-            message: message.into(),
-        }
+        Flash { kind: Kind::Success, message: message.into() }
     }
 
     pub fn error(message: impl Into<String>) -> Flash {
-        Flash {
-            kind: Kind::Error,
-            message: message.into(),
-        }
+        Flash { kind: Kind::Error, message: message.into() }
     }
 
     /// CSS class suffix for the template.
@@ -47,10 +41,7 @@ impl Flash {
     }
 
     pub fn decode(raw: &str) -> Option<Flash> {
-        let text: String = url::form_urlencoded::parse(format!("m={raw}").as_bytes())
-            .next()?
-            .1
-            .into_owned();
+        let text: String = url::form_urlencoded::parse(format!("m={raw}").as_bytes()).next()?.1.into_owned();
         let message: String = text.get(1..)?.chars().take(300).collect();
         match text.as_bytes().first()? {
             b's' => Some(Flash::success(message)),
@@ -62,9 +53,7 @@ impl Flash {
 
 /// A 303 redirect (the answer to every successful form POST).
 pub fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location))
-        .finish()
+    HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
 }
 
 /// A 303 redirect that shows `flash` on the next page.

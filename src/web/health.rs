@@ -8,18 +8,11 @@ use crate::error::AppError;
 
 /// The process is up.
 pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/plain; charset=utf-8")
-        .body("ok")
+    HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("ok")
 }
 
 /// The database answers.
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    state
-        .db
-        .run(|conn| Ok(conn.batch_execute("SELECT 1")?))
-        .await?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/plain; charset=utf-8")
-        .body("ready"))
+    state.db.run(|conn| Ok(conn.batch_execute("SELECT 1")?)).await?;
+    Ok(HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("ready"))
 }

@@ -28,11 +28,7 @@ pub struct Ctx {
 impl Ctx {
     /// A context with nobody signed in and no forms (error pages).
     pub fn bare() -> Ctx {
-        Ctx {
-            user: None,
-            csrf_token: String::new(),
-            flash: None,
-        }
+        Ctx { user: None, csrf_token: String::new(), flash: None }
     }
 
     /// The cache-busting URL of a file in static/.
@@ -67,12 +63,8 @@ pub fn render<T: askama::Template>(
     template: &T,
     status: actix_web::http::StatusCode,
 ) -> Result<actix_web::HttpResponse, AppError> {
-    let body = template
-        .render()
-        .map_err(|e| AppError::Internal(e.into()))?;
-    Ok(actix_web::HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(body))
+    let body = template.render().map_err(|e| AppError::Internal(e.into()))?;
+    Ok(actix_web::HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
 }
 
 /// A page with 200 OK.

@@ -34,9 +34,14 @@ macro_rules! route_table {
             $(RouteInfo { method: stringify!($method), path: $path, access: Access::$access },)*
         ];
 
-        /// Registers every route, plus the 404/405 fallback.
+        /// Registers every route (GET ones answer HEAD too), plus the 404/405 fallback.
         pub fn configure(cfg: &mut web::ServiceConfig) {
-            $(cfg.route($path, web::$method().to($handler));)*
+            $(
+                cfg.route($path, web::$method().to($handler));
+                if stringify!($method) == "get" {
+                    cfg.route($path, web::head().to($handler));
+                }
+            )*
             cfg.default_service(web::to(fallback));
         }
     };
@@ -67,12 +72,6 @@ route_table! {
 
 /// 405 when the path exists with another method, 404 otherwise.
 async fn fallback(req: HttpRequest) -> Result<actix_web::HttpResponse, AppError> {
-    let known_path = ROUTES
-        .iter()
-        .any(|route| ResourceDef::new(route.path).is_match(req.path()));
-    Err(if known_path {
-        AppError::MethodNotAllowed
-    } else {
-        AppError::NotFound
-    })
+    let known_path = ROUTES.iter().any(|route| ResourceDef::new(route.path).is_match(req.path()));
+    Err(if known_path { AppError::MethodNotAllowed } else { AppError::NotFound })
 }

@@ -15,16 +15,7 @@ async fn admin_actions_are_audited_with_actor_object_and_ip(backend: Backend) {
     let admin = app.signed_in("admin@example.com").await;
     let url = format!("/admin/users/{}", tara.id);
     admin.get(&url).await;
-    admin
-        .post(
-            &url,
-            &[
-                ("display_name", "Tara"),
-                ("is_therapist", "on"),
-                ("is_admin", "on"),
-            ],
-        )
-        .await;
+    admin.post(&url, &[("display_name", "Tara"), ("is_therapist", "on"), ("is_admin", "on")]).await;
     admin.post(&format!("{url}/deactivate"), &[]).await;
     admin.post(&format!("{url}/activate"), &[]).await;
     admin.post(&format!("{url}/reset-password"), &[]).await;
@@ -36,15 +27,7 @@ async fn admin_actions_are_audited_with_actor_object_and_ip(backend: Backend) {
             .load(conn)?)
     });
     let actions: Vec<&str> = rows.iter().map(|r| r.action.as_str()).collect();
-    assert_eq!(
-        actions,
-        [
-            "user.update",
-            "user.deactivate",
-            "user.activate",
-            "user.reset_password"
-        ]
-    );
+    assert_eq!(actions, ["user.update", "user.deactivate", "user.activate", "user.reset_password"]);
     for row in &rows {
         assert_eq!(row.actor_id.as_deref(), Some(me.id.as_str()));
         assert_eq!(row.object_type.as_deref(), Some("user"));
@@ -57,28 +40,15 @@ async fn admin_actions_are_audited_with_actor_object_and_ip(backend: Backend) {
             .select(audit_log::detail)
             .first(conn)?)
     });
-    assert_eq!(
-        detail.as_deref(),
-        Some("roles: Therapist -> Admin, therapist")
-    );
+    assert_eq!(detail.as_deref(), Some("roles: Therapist -> Admin, therapist"));
 }
 
 async fn the_database_refuses_to_change_audit_rows(backend: Backend) {
     let app = TestApp::new(backend).await;
     app.with_conn(|conn| {
-        audit::record(
-            conn,
-            &Actor::default(),
-            Action::Logout,
-            None,
-            Outcome::Success,
-            None,
-        )
+        audit::record(conn, &Actor::default(), Action::Logout, None, Outcome::Success, None)
     });
-    let mut statements = vec![
-        "UPDATE audit_log SET action = 'tampered'",
-        "DELETE FROM audit_log",
-    ];
+    let mut statements = vec!["UPDATE audit_log SET action = 'tampered'", "DELETE FROM audit_log"];
     if backend == Backend::Postgres {
         statements.push("TRUNCATE audit_log");
     }
@@ -109,19 +79,10 @@ async fn admins_read_and_filter_the_log(backend: Backend) {
                 None,
             )?;
         }
-        audit::record(
-            conn,
-            &actor,
-            Action::PasswordChange,
-            Some(("user", &tara.id)),
-            Outcome::Success,
-            None,
-        )
+        audit::record(conn, &actor, Action::PasswordChange, Some(("user", &tara.id)), Outcome::Success, None)
     });
     let admin = app.signed_in("admin@example.com").await;
-    let page = admin
-        .get("/admin/audit?action=login.failure&actor=tara%40example.com")
-        .await;
+    let page = admin.get("/admin/audit?action=login.failure&actor=tara%40example.com").await;
     assert_eq!(page.status, 200);
     assert_eq!(page.body.matches("<td>login.failure</td>").count(), 50);
     assert!(!page.contains("<td>password.change</td>"));
@@ -137,19 +98,11 @@ async fn admins_read_and_filter_the_log(backend: Backend) {
     let older = admin.get(&format!("/admin/audit?{next}")).await;
     assert_eq!(older.body.matches("<td>login.failure</td>").count(), 10);
     assert!(!older.contains("Older entries"));
-    let by_outcome = admin
-        .get("/admin/audit?outcome=success&actor=tara%40example.com")
-        .await;
-    assert_eq!(
-        by_outcome.body.matches("<td>password.change</td>").count(),
-        1
-    );
+    let by_outcome = admin.get("/admin/audit?outcome=success&actor=tara%40example.com").await;
+    assert_eq!(by_outcome.body.matches("<td>password.change</td>").count(), 1);
     let nobody = admin.get("/admin/audit?actor=nobody%40example.com").await;
     assert!(nobody.contains("No account has the email"));
-    assert!(
-        app.audit_actions().contains(&"audit.view".to_owned()),
-        "reading the log is itself logged"
-    );
+    assert!(app.audit_actions().contains(&"audit.view".to_owned()), "reading the log is itself logged");
 }
 
 on_both_backends!(

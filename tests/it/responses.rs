@@ -5,9 +5,7 @@ use crate::common::{Backend, PASSWORD, TestApp};
 use crate::on_both_backends;
 
 fn assert_security_headers(page: &crate::common::Page, what: &str) {
-    let csp = page
-        .header("content-security-policy")
-        .unwrap_or_else(|| panic!("{what}: no CSP"));
+    let csp = page.header("content-security-policy").unwrap_or_else(|| panic!("{what}: no CSP"));
     for directive in [
         "default-src 'self'",
         "object-src 'none'",
@@ -17,16 +15,8 @@ fn assert_security_headers(page: &crate::common::Page, what: &str) {
     ] {
         assert!(csp.contains(directive), "{what}: CSP lacks {directive}");
     }
-    assert_eq!(
-        page.header("x-content-type-options"),
-        Some("nosniff"),
-        "{what}"
-    );
-    assert_eq!(
-        page.header("referrer-policy"),
-        Some("same-origin"),
-        "{what}"
-    );
+    assert_eq!(page.header("x-content-type-options"), Some("nosniff"), "{what}");
+    assert_eq!(page.header("referrer-policy"), Some("same-origin"), "{what}");
     assert_eq!(page.header("x-frame-options"), Some("DENY"), "{what}");
 }
 
@@ -37,10 +27,7 @@ async fn security_headers_on_success_and_errors(backend: Backend) {
     assert_eq!(ok.status, 200);
     assert_security_headers(&ok, "200");
     assert_eq!(ok.header("cache-control"), Some("no-store"));
-    assert!(
-        ok.header("strict-transport-security").is_none(),
-        "no HSTS over plain http"
-    );
+    assert!(ok.header("strict-transport-security").is_none(), "no HSTS over plain http");
 
     let missing = client.get("/definitely/not/here").await;
     assert_eq!(missing.status, 404);
@@ -48,13 +35,7 @@ async fn security_headers_on_success_and_errors(backend: Backend) {
     assert!(missing.contains("Not found"));
 
     let huge = format!("email=a%40b.c&password={}", "x".repeat(300 * 1024));
-    let too_large = client
-        .post_body(
-            "/login",
-            "application/x-www-form-urlencoded",
-            huge.into_bytes(),
-        )
-        .await;
+    let too_large = client.post_body("/login", "application/x-www-form-urlencoded", huge.into_bytes()).await;
     assert_eq!(too_large.status, 413);
     assert_security_headers(&too_large, "413");
     assert!(too_large.contains("larger than the server accepts"));
@@ -78,13 +59,7 @@ async fn long_forms_fit_under_the_limit(backend: Backend) {
         "email=admin%40example.com&password={PASSWORD}&notes={}&csrf_token={token}",
         "y".repeat(200 * 1024)
     );
-    let page = client
-        .post_body(
-            "/login",
-            "application/x-www-form-urlencoded",
-            body.into_bytes(),
-        )
-        .await;
+    let page = client.post_body("/login", "application/x-www-form-urlencoded", body.into_bytes()).await;
     page.assert_redirect("/");
 }
 
@@ -97,10 +72,7 @@ async fn error_pages_leak_nothing(backend: Backend) {
     let page = admin.get("/admin/users/%27%20OR%201=1--").await;
     assert_eq!(page.status, 404);
     for leak in ["diesel", "sqlite", "postgres", "panicked", "src/", "SELECT"] {
-        assert!(
-            !page.body.to_lowercase().contains(&leak.to_lowercase()),
-            "404 page mentions {leak}"
-        );
+        assert!(!page.body.to_lowercase().contains(&leak.to_lowercase()), "404 page mentions {leak}");
     }
     let bad_query = admin.get("/admin/users?page=not-a-number").await;
     assert_eq!(bad_query.status, 400);
@@ -111,34 +83,33 @@ async fn static_files_are_cached_by_content_hash(backend: Backend) {
     let app = TestApp::new(backend).await;
     let client = app.client();
     let page = client.get("/login").await;
-    let href = page
-        .body
-        .split("rel=\"stylesheet\" href=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
-    assert!(
-        href.starts_with("/static/") && href.ends_with("/app.css"),
-        "{href}"
-    );
+    let href =
+        page.body.split("rel=\"stylesheet\" href=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    assert!(href.starts_with("/static/") && href.ends_with("/app.css"), "{href}");
     let css = client.get(&href).await;
     assert_eq!(css.status, 200);
     assert!(css.header("content-type").unwrap().starts_with("text/css"));
-    assert_eq!(
-        css.header("cache-control"),
-        Some("public, max-age=31536000, immutable")
-    );
+    assert_eq!(css.header("cache-control"), Some("public, max-age=31536000, immutable"));
     let stale = client.get("/static/0/app.css").await;
     assert_eq!(stale.header("cache-control"), Some("no-cache"));
     assert_eq!(client.get("/static/0/missing.css").await.status, 404);
 }
 
+async fn requests_for_other_hosts_are_refused(backend: Backend) {
+    let app = TestApp::empty(backend).await;
+    let client = app.client();
+    let page = client.get_with_host("/setup", "evil.example:8080").await;
+    assert_eq!(page.status, 421, "a DNS-rebinding request never reaches the app");
+    assert_security_headers(&page, "421");
+    let local = client.get_with_host("/healthz", &app.base.replace("http://127.0.0.1", "localhost")).await;
+    assert_eq!(local.status, 200);
+}
+
 async fn health_probes(backend: Backend) {
     let app = TestApp::new(backend).await;
     let client = app.client();
+    assert_eq!(client.head("/healthz").await.status, 200);
+    assert_eq!(client.head("/login").await.status, 200);
     let health = client.get("/healthz").await;
     assert_eq!((health.status, health.body.as_str()), (200, "ok"));
     let ready = client.get("/readyz").await;
@@ -146,43 +117,25 @@ async fn health_probes(backend: Backend) {
 }
 
 async fn https_deployments_harden_cookies_and_send_hsts(backend: Backend) {
-    let app = TestApp::with_config(backend, |c| {
-        c.public_url = "https://practice.example".into()
-    })
-    .await;
+    let app = TestApp::with_config(backend, |c| c.public_url = "https://practice.example".into()).await;
     app.create_user("admin@example.com", crate::common::Role::AdminTherapist);
     let client = app.client();
     let page = client.get("/login").await;
-    assert_eq!(
-        page.header("strict-transport-security"),
-        Some("max-age=63072000; includeSubDomains")
-    );
-    let pre = page
-        .set_cookie("__Host-myochart_csrf")
-        .expect("__Host- prefixed pre-session cookie");
+    assert_eq!(page.header("strict-transport-security"), Some("max-age=63072000; includeSubDomains"));
+    let pre = page.set_cookie("__Host-myochart_csrf").expect("__Host- prefixed pre-session cookie");
     assert_eq!(pre.secure(), Some(true));
     let forge = crate::common::client::Forge {
         origin: Some("https://practice.example".into()),
         ..Default::default()
     };
-    let signed = client
-        .post_forged(
-            "/login",
-            &[("email", "admin@example.com"), ("password", PASSWORD)],
-            forge,
-        )
-        .await;
+    let signed =
+        client.post_forged("/login", &[("email", "admin@example.com"), ("password", PASSWORD)], forge).await;
     signed.assert_redirect("/");
-    let session = signed
-        .set_cookie("__Host-myochart_session")
-        .expect("__Host- prefixed session cookie");
+    let session = signed.set_cookie("__Host-myochart_session").expect("__Host- prefixed session cookie");
     assert_eq!(session.secure(), Some(true));
     assert_eq!(session.http_only(), Some(true));
     assert_eq!(session.path(), Some("/"));
-    assert!(
-        session.domain().is_none(),
-        "__Host- cookies carry no Domain"
-    );
+    assert!(session.domain().is_none(), "__Host- cookies carry no Domain");
 }
 
 on_both_backends!(
@@ -191,5 +144,6 @@ on_both_backends!(
     error_pages_leak_nothing,
     static_files_are_cached_by_content_hash,
     health_probes,
+    requests_for_other_hosts_are_refused,
     https_deployments_harden_cookies_and_send_hsts,
 );

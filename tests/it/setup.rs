@@ -10,7 +10,7 @@ async fn first_run_sends_every_page_to_setup(backend: Backend) {
         client.get(path).await.assert_redirect("/setup");
     }
     assert_eq!(client.get("/healthz").await.status, 200);
-    let page = client.get("/setup").await;
+    let page = client.get(&app.setup_link()).await;
     assert_eq!(page.status, 200);
     assert!(
         page.contains(r#"id="is_therapist" name="is_therapist" type="checkbox" checked"#),
@@ -18,14 +18,38 @@ async fn first_run_sends_every_page_to_setup(backend: Backend) {
     );
 }
 
+async fn setup_needs_the_link_from_the_server_log(backend: Backend) {
+    let app = TestApp::empty(backend).await;
+    let client = app.client();
+    let page = client.get("/setup").await;
+    assert_eq!(page.status, 403);
+    assert!(page.contains("open the set-up link"), "{}", page.body);
+    assert!(!page.contains("name=\"password\""));
+    assert_eq!(client.get("/setup?token=guess").await.status, 403);
+    // Even with a valid page token, a POST carrying a wrong set-up token creates nothing.
+    client.get(&app.setup_link()).await;
+    let fields = [
+        ("setup_token", "guess"),
+        ("display_name", "Mallory"),
+        ("email", "mallory@example.com"),
+        ("password", PASSWORD),
+        ("password_confirm", PASSWORD),
+    ];
+    assert_eq!(client.post("/setup", &fields).await.status, 403);
+    assert!(app.audit_actions().is_empty());
+    client.get("/").await.assert_redirect("/setup");
+}
+
 async fn setup_creates_an_admin_therapist_and_signs_in(backend: Backend) {
     let app = TestApp::empty(backend).await;
     let client = app.client();
-    client.get("/setup").await;
+    client.get(&app.setup_link()).await;
+    let token = app.state.setup_token.as_str();
     let page = client
         .post(
             "/setup",
             &[
+                ("setup_token", token),
                 ("display_name", "Anna Berg"),
                 ("email", " Anna.Berg@Example.COM "),
                 ("password", PASSWORD),
@@ -49,8 +73,10 @@ async fn setup_creates_an_admin_therapist_and_signs_in(backend: Backend) {
 async fn setup_without_therapist_role(backend: Backend) {
     let app = TestApp::empty(backend).await;
     let client = app.client();
-    client.get("/setup").await;
+    client.get(&app.setup_link()).await;
+    let token = app.state.setup_token.as_str();
     let fields = [
+        ("setup_token", token),
         ("display_name", "Office"),
         ("email", "office@example.com"),
         ("password", PASSWORD),
@@ -64,11 +90,13 @@ async fn setup_without_therapist_role(backend: Backend) {
 async fn bad_setup_input_is_shown_again_with_messages(backend: Backend) {
     let app = TestApp::empty(backend).await;
     let client = app.client();
-    client.get("/setup").await;
+    client.get(&app.setup_link()).await;
+    let token = app.state.setup_token.as_str();
     let page = client
         .post(
             "/setup",
             &[
+                ("setup_token", token),
                 ("display_name", "Anna <Berg>"),
                 ("email", "anna-at-example"),
                 ("password", "short"),
@@ -79,25 +107,19 @@ async fn bad_setup_input_is_shown_again_with_messages(backend: Backend) {
     assert_eq!(page.status, 422);
     assert!(page.contains("Enter an email address"), "{}", page.body);
     assert!(page.contains("Use at least 12 characters"));
+    assert!(page.contains(r#"value="anna-at-example""#), "typed email kept");
     assert!(
-        page.contains(r#"value="anna-at-example""#),
-        "typed email kept"
-    );
-    assert!(
-        page.contains(r#"value="Anna &#60;Berg&#62;""#)
-            || page.contains(r#"value="Anna &lt;Berg&gt;""#),
+        page.contains(r#"value="Anna &#60;Berg&#62;""#) || page.contains(r#"value="Anna &lt;Berg&gt;""#),
         "typed name kept, escaped: {}",
         page.body
     );
-    assert!(
-        !page.contains(r#"value="short""#),
-        "passwords are never echoed"
-    );
+    assert!(!page.contains(r#"value="short""#), "passwords are never echoed");
     assert!(page.contains(r#"aria-invalid="true""#));
     let weak = client
         .post(
             "/setup",
             &[
+                ("setup_token", token),
                 ("display_name", "Anna"),
                 ("email", "anna@example.com"),
                 ("password", "password1234"),
@@ -111,6 +133,7 @@ async fn bad_setup_input_is_shown_again_with_messages(backend: Backend) {
         .post(
             "/setup",
             &[
+                ("setup_token", token),
                 ("display_name", "Anna"),
                 ("email", "anna@example.com"),
                 ("password", PASSWORD),
@@ -127,11 +150,13 @@ async fn racing_setups_cannot_both_win(backend: Backend) {
     let app = TestApp::empty(backend).await;
     let clients: Vec<_> = (0..4).map(|_| app.client()).collect();
     for client in &clients {
-        client.get("/setup").await;
+        client.get(&app.setup_link()).await;
     }
+    let token = app.state.setup_token.as_str();
     let attempts = clients.iter().enumerate().map(|(n, client)| async move {
         let email = format!("admin{n}@example.com");
         let fields = [
+            ("setup_token", token),
             ("display_name", "Admin"),
             ("email", email.as_str()),
             ("password", PASSWORD),
@@ -145,16 +170,10 @@ async fn racing_setups_cannot_both_win(backend: Backend) {
         winners,
         1,
         "{:?}",
-        pages
-            .iter()
-            .map(|p| (p.status, p.location().map(str::to_owned)))
-            .collect::<Vec<_>>()
+        pages.iter().map(|p| (p.status, p.location().map(str::to_owned))).collect::<Vec<_>>()
     );
     for page in pages.iter().filter(|p| p.location() != Some("/")) {
-        assert!(
-            page.status == 404 || page.location() == Some("/login"),
-            "{page:?}"
-        );
+        assert!(page.status == 404 || page.location() == Some("/login"), "{page:?}");
     }
     use diesel::prelude::*;
     use myochart::db::schema::users;
@@ -162,7 +181,31 @@ async fn racing_setups_cannot_both_win(backend: Backend) {
     assert_eq!(count, 1);
 }
 
+/// The model-level guard, raced from threads that start together: exactly one insert wins
+/// whatever the request timing (the HTTP race above may serialise by chance).
+async fn first_admin_insert_is_serialised(backend: Backend) {
+    use myochart::accounts::model::{NewUser, insert_first_admin};
+    let app = TestApp::empty(backend).await;
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(4));
+    let handles: Vec<_> = (0..4)
+        .map(|n| {
+            let db = app.state.db.clone();
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                let mut conn = db.get().unwrap();
+                let new = NewUser::new(&format!("a{n}@example.com"), "Admin", "x".into(), true, true);
+                barrier.wait();
+                myochart::db::write_tx(&mut conn, |conn| insert_first_admin(conn, &new)).is_ok()
+            })
+        })
+        .collect();
+    let wins = handles.into_iter().filter(|_| true).map(|h| h.join().unwrap()).filter(|won| *won).count();
+    assert_eq!(wins, 1);
+}
+
 on_both_backends!(
+    setup_needs_the_link_from_the_server_log,
+    first_admin_insert_is_serialised,
     first_run_sends_every_page_to_setup,
     setup_creates_an_admin_therapist_and_signs_in,
     setup_without_therapist_role,

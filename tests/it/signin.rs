@@ -8,12 +8,7 @@ async fn sign_in_sets_a_protected_session_cookie(backend: Backend) {
     app.create_user("tara@example.com", Role::Therapist);
     let client = app.client();
     client.get("/login").await;
-    let page = client
-        .post(
-            "/login",
-            &[("email", "Tara@Example.com"), ("password", PASSWORD)],
-        )
-        .await;
+    let page = client.post("/login", &[("email", "Tara@Example.com"), ("password", PASSWORD)]).await;
     page.assert_redirect("/");
     let cookie = page.set_cookie("myochart_session").expect("session cookie");
     assert_eq!(cookie.http_only(), Some(true));
@@ -32,44 +27,20 @@ async fn wrong_password_and_unknown_email_look_the_same(backend: Backend) {
     let client = app.client();
     client.get("/login").await;
     let wrong = client
-        .post(
-            "/login",
-            &[
-                ("email", "admin@example.com"),
-                ("password", "not-the-password-at-all"),
-            ],
-        )
+        .post("/login", &[("email", "admin@example.com"), ("password", "not-the-password-at-all")])
         .await;
     let unknown = client
-        .post(
-            "/login",
-            &[
-                ("email", "nobody@example.com"),
-                ("password", "not-the-password-at-all"),
-            ],
-        )
+        .post("/login", &[("email", "nobody@example.com"), ("password", "not-the-password-at-all")])
         .await;
-    for (page, email) in [
-        (&wrong, "admin@example.com"),
-        (&unknown, "nobody@example.com"),
-    ] {
+    for (page, email) in [(&wrong, "admin@example.com"), (&unknown, "nobody@example.com")] {
         assert_eq!(page.status, 200);
         assert!(page.contains("The email or password is incorrect."));
-        assert!(
-            page.contains(&format!(r#"value="{email}""#)),
-            "typed email kept"
-        );
+        assert!(page.contains(&format!(r#"value="{email}""#)), "typed email kept");
         assert!(page.set_cookie("myochart_session").is_none());
     }
     assert_eq!(
-        wrong
-            .body
-            .replace("admin@example.com", "X")
-            .replace(&wrong.csrf_token().unwrap(), "T"),
-        unknown
-            .body
-            .replace("nobody@example.com", "X")
-            .replace(&unknown.csrf_token().unwrap(), "T"),
+        wrong.body.replace("admin@example.com", "X").replace(&wrong.csrf_token().unwrap(), "T"),
+        unknown.body.replace("nobody@example.com", "X").replace(&unknown.csrf_token().unwrap(), "T"),
     );
     assert_eq!(app.audit_actions(), ["login.failure", "login.failure"]);
     assert_eq!(app.user("admin@example.com").failed_logins, 1);
@@ -82,12 +53,7 @@ async fn deactivated_accounts_cannot_sign_in(backend: Backend) {
     app.with_conn(|conn| myochart::accounts::model::set_active(conn, &user.id, false));
     let client = app.client();
     client.get("/login").await;
-    let page = client
-        .post(
-            "/login",
-            &[("email", "gone@example.com"), ("password", PASSWORD)],
-        )
-        .await;
+    let page = client.post("/login", &[("email", "gone@example.com"), ("password", PASSWORD)]).await;
     assert_eq!(page.status, 200);
     assert!(page.contains("The email or password is incorrect."));
 }
@@ -99,23 +65,12 @@ async fn an_account_is_throttled_after_repeated_failures(backend: Backend) {
     client.get("/login").await;
     for _ in 0..3 {
         let page = client
-            .post(
-                "/login",
-                &[
-                    ("email", "admin@example.com"),
-                    ("password", "wrong-password-guess"),
-                ],
-            )
+            .post("/login", &[("email", "admin@example.com"), ("password", "wrong-password-guess")])
             .await;
         assert_eq!(page.status, 200);
     }
     // Even the right password waits now, and an unknown address is treated the same way.
-    let page = client
-        .post(
-            "/login",
-            &[("email", "admin@example.com"), ("password", PASSWORD)],
-        )
-        .await;
+    let page = client.post("/login", &[("email", "admin@example.com"), ("password", PASSWORD)]).await;
     assert_eq!(page.status, 429);
     let retry: u64 = page.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=61).contains(&retry), "{retry}");
@@ -123,23 +78,9 @@ async fn an_account_is_throttled_after_repeated_failures(backend: Backend) {
     assert!(page.header("content-security-policy").is_some());
     assert_eq!(app.audit_actions().last().unwrap(), "login.throttled");
     for _ in 0..3 {
-        client
-            .post(
-                "/login",
-                &[("email", "ghost@example.com"), ("password", "x")],
-            )
-            .await;
+        client.post("/login", &[("email", "ghost@example.com"), ("password", "x")]).await;
     }
-    assert_eq!(
-        client
-            .post(
-                "/login",
-                &[("email", "ghost@example.com"), ("password", "x")]
-            )
-            .await
-            .status,
-        429
-    );
+    assert_eq!(client.post("/login", &[("email", "ghost@example.com"), ("password", "x")]).await.status, 429);
 }
 
 async fn an_ip_is_throttled_across_accounts(backend: Backend) {
@@ -149,20 +90,9 @@ async fn an_ip_is_throttled_across_accounts(backend: Backend) {
     client.get("/login").await;
     for n in 0..4 {
         let email = format!("guess{n}@example.com");
-        assert_eq!(
-            client
-                .post("/login", &[("email", &email), ("password", "x")])
-                .await
-                .status,
-            200
-        );
+        assert_eq!(client.post("/login", &[("email", &email), ("password", "x")]).await.status, 200);
     }
-    let page = client
-        .post(
-            "/login",
-            &[("email", "admin@example.com"), ("password", PASSWORD)],
-        )
-        .await;
+    let page = client.post("/login", &[("email", "admin@example.com"), ("password", PASSWORD)]).await;
     assert_eq!(page.status, 429);
     assert!(page.header("retry-after").is_some());
 }

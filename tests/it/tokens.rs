@@ -36,12 +36,8 @@ async fn forged_tokens_are_refused(backend: Backend) {
     let other = app.create_user("tara@example.com", Role::Therapist);
     let client = app.signed_in("admin@example.com").await;
     let real = client.cookie("myochart_session").unwrap();
-    let payload: Value = serde_json::from_slice(
-        &URL_SAFE_NO_PAD
-            .decode(real.split('.').nth(1).unwrap())
-            .unwrap(),
-    )
-    .unwrap();
+    let payload: Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(real.split('.').nth(1).unwrap()).unwrap()).unwrap();
     let now = chrono::Utc::now().timestamp();
     let claims = json!({
         "iss": "myochart", "sub": payload["sub"], "sid": payload["sid"], "purpose": "login",
@@ -59,69 +55,21 @@ async fn forged_tokens_are_refused(backend: Backend) {
     let public_pem = include_str!("data/rsa_public.pem");
     let cases: Vec<(&str, String)> = vec![
         ("alg none", unsigned(&claims)),
-        (
-            "another algorithm (HS512, right key)",
-            sign(Algorithm::HS512, SECRET, &claims),
-        ),
-        (
-            "HS256 keyed with a public key",
-            sign(Algorithm::HS256, public_pem.as_bytes(), &claims),
-        ),
-        (
-            "wrong key",
-            sign(
-                Algorithm::HS256,
-                b"some other secret some other secret",
-                &claims,
-            ),
-        ),
-        (
-            "expired",
-            sign(
-                Algorithm::HS256,
-                SECRET,
-                &with(&claims, "exp", json!(now - 5)),
-            ),
-        ),
-        (
-            "missing exp",
-            sign(Algorithm::HS256, SECRET, &without(&claims, "exp")),
-        ),
-        (
-            "wrong purpose",
-            sign(
-                Algorithm::HS256,
-                SECRET,
-                &with(&claims, "purpose", json!("reset")),
-            ),
-        ),
-        (
-            "missing purpose",
-            sign(Algorithm::HS256, SECRET, &without(&claims, "purpose")),
-        ),
-        (
-            "wrong issuer",
-            sign(
-                Algorithm::HS256,
-                SECRET,
-                &with(&claims, "iss", json!("elsewhere")),
-            ),
-        ),
+        ("another algorithm (HS512, right key)", sign(Algorithm::HS512, SECRET, &claims)),
+        ("HS256 keyed with a public key", sign(Algorithm::HS256, public_pem.as_bytes(), &claims)),
+        ("wrong key", sign(Algorithm::HS256, b"some other secret some other secret", &claims)),
+        ("expired", sign(Algorithm::HS256, SECRET, &with(&claims, "exp", json!(now - 5)))),
+        ("missing exp", sign(Algorithm::HS256, SECRET, &without(&claims, "exp"))),
+        ("wrong purpose", sign(Algorithm::HS256, SECRET, &with(&claims, "purpose", json!("reset")))),
+        ("missing purpose", sign(Algorithm::HS256, SECRET, &without(&claims, "purpose"))),
+        ("wrong issuer", sign(Algorithm::HS256, SECRET, &with(&claims, "iss", json!("elsewhere")))),
         (
             "unknown session",
-            sign(
-                Algorithm::HS256,
-                SECRET,
-                &with(&claims, "sid", json!(uuid::Uuid::now_v7().to_string())),
-            ),
+            sign(Algorithm::HS256, SECRET, &with(&claims, "sid", json!(uuid::Uuid::now_v7().to_string()))),
         ),
         (
             "another user's id on this session",
-            sign(
-                Algorithm::HS256,
-                SECRET,
-                &with(&claims, "sub", json!(other.id)),
-            ),
+            sign(Algorithm::HS256, SECRET, &with(&claims, "sub", json!(other.id))),
         ),
         ("tampered payload", {
             let mut parts: Vec<String> = real.split('.').map(str::to_owned).collect();

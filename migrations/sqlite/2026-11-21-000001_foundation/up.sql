@@ -5,6 +5,9 @@ CREATE TABLE users (
     id                   TEXT PRIMARY KEY NOT NULL,
     email                TEXT NOT NULL,
     display_name         TEXT NOT NULL,
+    -- Lowercased (Unicode-aware, by the application) for search and sorting, so both
+    -- backends order and match names the same way.
+    name_key             TEXT NOT NULL,
     password_hash        TEXT NOT NULL,
     is_admin             BOOLEAN NOT NULL DEFAULT 0,
     is_therapist         BOOLEAN NOT NULL DEFAULT 0,
@@ -16,7 +19,7 @@ CREATE TABLE users (
     updated_at           TIMESTAMP NOT NULL
 );
 CREATE UNIQUE INDEX users_email_key ON users (email);
-CREATE INDEX users_display_name_idx ON users (display_name);
+CREATE INDEX users_name_key_idx ON users (name_key, id);
 
 CREATE TABLE sessions (
     id           TEXT PRIMARY KEY NOT NULL,

@@ -34,11 +34,7 @@ impl Page {
     }
 
     pub fn assert_redirect(&self, to: &str) {
-        assert_eq!(
-            self.status, 303,
-            "expected a redirect to {to}, got {} with {}",
-            self.status, self.body
-        );
+        assert_eq!(self.status, 303, "expected a redirect to {to}, got {} with {}", self.status, self.body);
         assert_eq!(self.location(), Some(to));
     }
 
@@ -47,8 +43,7 @@ impl Page {
     }
 
     pub fn csrf_token(&self) -> Option<String> {
-        let start =
-            self.body.find("name=\"csrf_token\" value=\"")? + "name=\"csrf_token\" value=\"".len();
+        let start = self.body.find("name=\"csrf_token\" value=\"")? + "name=\"csrf_token\" value=\"".len();
         let end = self.body[start..].find('"')? + start;
         Some(self.body[start..end].to_owned())
     }
@@ -70,16 +65,9 @@ pub struct Forge {
 
 impl Client {
     pub fn new(base: &str) -> Client {
-        let http = awc::Client::builder()
-            .disable_redirects()
-            .timeout(std::time::Duration::from_secs(30))
-            .finish();
-        Client {
-            base: base.to_owned(),
-            http,
-            jar: Mutex::new(BTreeMap::new()),
-            csrf: Mutex::new(None),
-        }
+        let http =
+            awc::Client::builder().disable_redirects().timeout(std::time::Duration::from_secs(30)).finish();
+        Client { base: base.to_owned(), http, jar: Mutex::new(BTreeMap::new()), csrf: Mutex::new(None) }
     }
 
     pub fn cookie(&self, name: &str) -> Option<String> {
@@ -87,10 +75,7 @@ impl Client {
     }
 
     pub fn set_cookie(&self, name: &str, value: &str) {
-        self.jar
-            .lock()
-            .unwrap()
-            .insert(name.to_owned(), value.to_owned());
+        self.jar.lock().unwrap().insert(name.to_owned(), value.to_owned());
     }
 
     pub fn remembered_csrf(&self) -> Option<String> {
@@ -98,30 +83,15 @@ impl Client {
     }
 
     fn cookie_header(&self) -> String {
-        self.jar
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
+        self.jar.lock().unwrap().iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
     }
 
-    async fn finish<S>(
-        &self,
-        response: Result<awc::ClientResponse<S>, awc::error::SendRequestError>,
-    ) -> Page
+    async fn finish<S>(&self, response: Result<awc::ClientResponse<S>, awc::error::SendRequestError>) -> Page
     where
-        S: futures_util::Stream<
-                Item = Result<actix_web::web::Bytes, actix_web::error::PayloadError>,
-            > + Unpin,
+        S: futures_util::Stream<Item = Result<actix_web::web::Bytes, actix_web::error::PayloadError>> + Unpin,
     {
         let mut response = response.expect("request reaches the test server");
-        let body = response
-            .body()
-            .limit(16 * 1024 * 1024)
-            .await
-            .expect("response body");
+        let body = response.body().limit(16 * 1024 * 1024).await.expect("response body");
         let headers = response.headers().clone();
         let set_cookies: Vec<Cookie<'static>> = headers
             .get_all("set-cookie")
@@ -130,8 +100,7 @@ impl Client {
         {
             let mut jar = self.jar.lock().unwrap();
             for cookie in &set_cookies {
-                let expired =
-                    cookie.max_age().is_some_and(|age| age.is_zero()) || cookie.value().is_empty();
+                let expired = cookie.max_age().is_some_and(|age| age.is_zero()) || cookie.value().is_empty();
                 if expired {
                     jar.remove(cookie.name());
                 } else {
@@ -152,10 +121,24 @@ impl Client {
     }
 
     pub async fn get(&self, path: &str) -> Page {
+        let request =
+            self.http.get(format!("{}{path}", self.base)).insert_header(("Cookie", self.cookie_header()));
+        self.finish(request.send().await).await
+    }
+
+    pub async fn head(&self, path: &str) -> Page {
+        let request =
+            self.http.head(format!("{}{path}", self.base)).insert_header(("Cookie", self.cookie_header()));
+        self.finish(request.send().await).await
+    }
+
+    /// A GET with a Host header of the caller's choosing (as after DNS rebinding).
+    pub async fn get_with_host(&self, path: &str, host: &str) -> Page {
         let request = self
             .http
             .get(format!("{}{path}", self.base))
-            .insert_header(("Cookie", self.cookie_header()));
+            .insert_header(("Cookie", self.cookie_header()))
+            .insert_header(("Host", host.to_owned()));
         self.finish(request.send().await).await
     }
 
@@ -169,17 +152,13 @@ impl Client {
             Some(token) => token,
             None => self.remembered_csrf().unwrap_or_default(),
         };
-        let mut form: Vec<(String, String)> = fields
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
+        let mut form: Vec<(String, String)> =
+            fields.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
         if !token.is_empty() {
             form.push(("csrf_token".into(), token));
         }
-        let mut request = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .insert_header(("Cookie", self.cookie_header()));
+        let mut request =
+            self.http.post(format!("{}{path}", self.base)).insert_header(("Cookie", self.cookie_header()));
         match forge.origin.as_deref() {
             None => request = request.insert_header(("Origin", self.base.clone())),
             Some("") => {}
@@ -205,9 +184,7 @@ impl Client {
     /// Signs in through the login form; panics unless it succeeds.
     pub async fn sign_in(&self, email: &str, password: &str) -> Page {
         self.get("/login").await;
-        let page = self
-            .post("/login", &[("email", email), ("password", password)])
-            .await;
+        let page = self.post("/login", &[("email", email), ("password", password)]).await;
         assert_eq!(page.status, 303, "sign-in as {email} failed: {}", page.body);
         // Pick up the token bound to the new session.
         self.get("/account/password").await;

@@ -22,29 +22,18 @@ impl TestDb {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().unwrap();
                 let url = format!("sqlite://{}", dir.path().join("test.db").display());
-                TestDb {
-                    url,
-                    _dir: Some(dir),
-                    postgres: None,
-                }
+                TestDb { url, _dir: Some(dir), postgres: None }
             }
             Backend::Postgres => {
                 let admin_url = std::env::var("MYOCHART_TEST_POSTGRES_URL")
                     .expect("MYOCHART_TEST_POSTGRES_URL must be set for PostgreSQL tests");
                 let name = format!("myochart_test_{}", uuid::Uuid::new_v4().simple());
-                let mut admin = PgConnection::establish(&admin_url).unwrap_or_else(|e| {
-                    panic!("cannot reach PostgreSQL at MYOCHART_TEST_POSTGRES_URL: {e}")
-                });
-                diesel::sql_query(format!("CREATE DATABASE {name}"))
-                    .execute(&mut admin)
-                    .unwrap();
+                let mut admin = PgConnection::establish(&admin_url)
+                    .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at MYOCHART_TEST_POSTGRES_URL: {e}"));
+                diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).unwrap();
                 let mut url = url::Url::parse(&admin_url).unwrap();
                 url.set_path(&name);
-                TestDb {
-                    url: url.to_string(),
-                    _dir: None,
-                    postgres: Some((admin_url, name)),
-                }
+                TestDb { url: url.to_string(), _dir: None, postgres: Some((admin_url, name)) }
             }
         }
     }
@@ -55,8 +44,8 @@ impl Drop for TestDb {
         if let Some((admin_url, name)) = &self.postgres
             && let Ok(mut admin) = PgConnection::establish(admin_url)
         {
-            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .execute(&mut admin);
+            let _ =
+                diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin);
         }
     }
 }

@@ -50,8 +50,7 @@ macro_rules! on_both_backends {
 
 fn password_hash() -> String {
     static HASH: OnceLock<String> = OnceLock::new();
-    HASH.get_or_init(|| auth::password::hash(PASSWORD).unwrap())
-        .clone()
+    HASH.get_or_init(|| auth::password::hash(PASSWORD).unwrap()).clone()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,12 +100,12 @@ impl TestApp {
         let server = myochart::server(state.clone(), listener).unwrap();
         let handle = server.handle();
         actix_web::rt::spawn(server);
-        TestApp {
-            base: format!("http://127.0.0.1:{port}"),
-            state,
-            _db: test_db,
-            server: handle,
-        }
+        TestApp { base: format!("http://127.0.0.1:{port}"), state, _db: test_db, server: handle }
+    }
+
+    /// The set-up link the server prints on first start.
+    pub fn setup_link(&self) -> String {
+        format!("/setup?token={}", self.state.setup_token)
     }
 
     /// A client with an empty cookie jar.
@@ -133,8 +132,7 @@ impl TestApp {
     }
 
     pub fn user(&self, email: &str) -> User {
-        self.with_conn(|conn| model::find_by_email(conn, email))
-            .expect("user exists")
+        self.with_conn(|conn| model::find_by_email(conn, email)).expect("user exists")
     }
 
     /// A client signed in as `email` with [`PASSWORD`].
@@ -149,10 +147,7 @@ impl TestApp {
         use diesel::prelude::*;
         use myochart::db::schema::audit_log;
         self.with_conn(|conn| {
-            Ok(audit_log::table
-                .select(audit_log::action)
-                .order(audit_log::id.asc())
-                .load(conn)?)
+            Ok(audit_log::table.select(audit_log::action).order(audit_log::id.asc()).load(conn)?)
         })
     }
 }

@@ -1,0 +1,10 @@
+DROP TABLE IF EXISTS factor_findings;
+DROP TABLE IF EXISTS factors;
+DROP TABLE IF EXISTS addenda;
+DROP TABLE IF EXISTS findings;
+DROP TABLE IF EXISTS visits;
+DROP TABLE IF EXISTS muscle_zones;
+DROP TABLE IF EXISTS muscles;
+DROP TABLE IF EXISTS clients;
+DROP FUNCTION IF EXISTS visit_locked();
+DROP FUNCTION IF EXISTS addenda_append_only();
