@@ -6,10 +6,14 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod charting;
 pub mod cli;
+pub mod clients;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod visits;
+pub mod vocab;
 pub mod web;
 
 use std::net::TcpListener;
@@ -121,6 +125,7 @@ fn extractor_configs(cfg: &mut aweb::ServiceConfig, max_form_bytes: usize) {
         aweb::QueryConfig::default()
             .error_handler(|_, _| AppError::BadRequest("The address has a malformed query.".into()).into()),
     )
+    .app_data(aweb::PayloadConfig::new(max_form_bytes))
     .app_data(aweb::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()));
 }
 

@@ -7,61 +7,43 @@ use diesel::prelude::*;
 use crate::db::DbConn;
 use crate::db::schema::audit_log;
 use crate::error::AppError;
+use crate::vocabulary;
 
-/// Everything that is audited. The string form is what is stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    LoginSuccess,
-    LoginFailure,
-    LoginThrottled,
-    Logout,
-    SetupFirstAdmin,
-    PasswordChange,
-    UserCreate,
-    UserUpdate,
-    UserDeactivate,
-    UserActivate,
-    UserResetPassword,
-    AuditView,
-}
-
-impl Action {
-    pub const ALL: [Action; 12] = [
-        Action::LoginSuccess,
-        Action::LoginFailure,
-        Action::LoginThrottled,
-        Action::Logout,
-        Action::SetupFirstAdmin,
-        Action::PasswordChange,
-        Action::UserCreate,
-        Action::UserUpdate,
-        Action::UserDeactivate,
-        Action::UserActivate,
-        Action::UserResetPassword,
-        Action::AuditView,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::LoginSuccess => "login.success",
-            Action::LoginFailure => "login.failure",
-            Action::LoginThrottled => "login.throttled",
-            Action::Logout => "logout",
-            Action::SetupFirstAdmin => "setup.first_admin",
-            Action::PasswordChange => "password.change",
-            Action::UserCreate => "user.create",
-            Action::UserUpdate => "user.update",
-            Action::UserDeactivate => "user.deactivate",
-            Action::UserActivate => "user.activate",
-            Action::UserResetPassword => "user.reset_password",
-            Action::AuditView => "audit.view",
-        }
+vocabulary!(
+    /// Everything that is audited. The code is what is stored.
+    Action {
+        LoginSuccess => ("login.success", "Signed in"),
+        LoginFailure => ("login.failure", "Failed sign-in"),
+        LoginThrottled => ("login.throttled", "Sign-in throttled"),
+        Logout => ("logout", "Signed out"),
+        SetupFirstAdmin => ("setup.first_admin", "Created the first account"),
+        PasswordChange => ("password.change", "Changed own password"),
+        UserCreate => ("user.create", "Created an account"),
+        UserUpdate => ("user.update", "Changed an account"),
+        UserDeactivate => ("user.deactivate", "Deactivated an account"),
+        UserActivate => ("user.activate", "Reactivated an account"),
+        UserResetPassword => ("user.reset_password", "Reset a password"),
+        AuditView => ("audit.view", "Read the audit log"),
+        ClientList => ("client.list", "Listed clients"),
+        ClientView => ("client.view", "Opened a client chart"),
+        ClientCreate => ("client.create", "Created a client"),
+        ClientUpdate => ("client.update", "Changed a client"),
+        ClientArchive => ("client.archive", "Archived a client"),
+        ClientRestore => ("client.restore", "Restored a client"),
+        ClientReassign => ("client.reassign", "Reassigned a client"),
+        VisitView => ("visit.view", "Opened a visit"),
+        VisitCreate => ("visit.create", "Opened a new visit"),
+        VisitUpdate => ("visit.update", "Changed a visit note"),
+        VisitSign => ("visit.sign", "Signed a visit"),
+        VisitAddendum => ("visit.addendum", "Added an addendum"),
+        FindingCreate => ("finding.create", "Recorded a trigger point"),
+        FindingUpdate => ("finding.update", "Changed a trigger point"),
+        FindingDelete => ("finding.delete", "Removed a trigger point"),
+        FactorCreate => ("factor.create", "Recorded a perpetuating factor"),
+        FactorUpdate => ("factor.update", "Changed a perpetuating factor"),
+        MuscleCreate => ("muscle.create", "Added a catalog muscle"),
     }
-
-    pub fn parse(text: &str) -> Option<Action> {
-        Action::ALL.into_iter().find(|a| a.as_str() == text)
-    }
-}
+);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -118,7 +100,7 @@ pub fn record(
         at: Utc::now().naive_utc(),
         actor_id: actor.user_id.clone(),
         actor_label: actor.label.clone(),
-        action: action.as_str().to_owned(),
+        action: action.code().to_owned(),
         object_type: object.map(|(kind, _)| kind.to_owned()),
         object_id: object.map(|(_, id)| id.to_owned()),
         ip: actor.ip.clone(),
@@ -144,7 +126,7 @@ pub struct Filter {
 pub fn list(conn: &mut DbConn, filter: &Filter, limit: i64) -> Result<Vec<AuditEntry>, AppError> {
     let mut query = audit_log::table.select(AuditEntry::as_select()).into_boxed();
     if let Some(action) = filter.action {
-        query = query.filter(audit_log::action.eq(action.as_str()));
+        query = query.filter(audit_log::action.eq(action.code()));
     }
     if let Some(actor) = &filter.actor_id {
         query = query.filter(audit_log::actor_id.eq(actor.clone()));
@@ -168,7 +150,7 @@ mod tests {
     #[test]
     fn action_names_round_trip() {
         for action in Action::ALL {
-            assert_eq!(Action::parse(action.as_str()), Some(action));
+            assert_eq!(Action::parse(action.code()), Some(*action));
         }
         assert_eq!(Action::parse("nope"), None);
     }

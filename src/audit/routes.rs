@@ -89,6 +89,6 @@ pub async fn list_audit(
         entries.truncate(PAGE_SIZE as usize);
         entries.last().map(|e| e.id.clone()).unwrap_or_default()
     });
-    let actions = Action::ALL.iter().map(|a| a.as_str()).collect();
+    let actions = Action::ALL.iter().map(|a| a.code()).collect();
     ok(&AuditPage { ctx, query, entries, actions, next_before, unknown_actor })
 }

@@ -59,3 +59,27 @@ impl FromRequest for Actor {
         }))
     }
 }
+
+/// A signed-in user with the therapist role: the only kind who reads clinical records.
+#[derive(Debug, Clone)]
+pub struct TherapistUser(pub Identity);
+
+impl TherapistUser {
+    /// The therapist's user id, which scopes every clinical query.
+    pub fn id(&self) -> &str {
+        &self.0.user.id
+    }
+}
+
+impl FromRequest for TherapistUser {
+    type Error = AppError;
+    type Future = Ready<Result<TherapistUser, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(match request_auth(req).and_then(|a| a.identity) {
+            None => Err(AppError::Unauthorized),
+            Some(identity) if identity.user.is_therapist => Ok(TherapistUser(identity)),
+            Some(_) => Err(AppError::Forbidden),
+        })
+    }
+}

@@ -4,10 +4,14 @@
 pub mod schema;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use diesel::Connection;
-use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::connection::{
+    AnsiTransactionManager, Instrumentation, InstrumentationEvent, SimpleConnection, TransactionManager,
+};
 use diesel::pg::PgConnection;
 use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
 use diesel::sqlite::SqliteConnection;
@@ -66,13 +70,39 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// Counts the statements every pooled connection runs: lets tests prove a page runs a fixed
+/// number of queries, and benchmarks report queries per request.
+#[derive(Debug, Clone, Default)]
+pub struct QueryCounter(Arc<AtomicU64>);
+
+impl QueryCounter {
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+impl Instrumentation for QueryCounter {
+    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+        if let InstrumentationEvent::StartQuery { .. } = event {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
 /// Opens connections for r2d2 and applies the per-connection SQLite settings.
 pub struct Manager {
     target: Target,
+    counter: QueryCounter,
 }
 
 impl Manager {
     fn establish(&self) -> diesel::ConnectionResult<DbConn> {
+        let mut conn = self.establish_plain()?;
+        conn.set_instrumentation(self.counter.clone());
+        Ok(conn)
+    }
+
+    fn establish_plain(&self) -> diesel::ConnectionResult<DbConn> {
         match &self.target {
             Target::Postgres(url) => PgConnection::establish(url).map(DbConn::Postgres),
             Target::Sqlite(path) => {
@@ -114,6 +144,7 @@ impl ManageConnection for Manager {
 pub struct Db {
     pool: Pool<Manager>,
     sqlite: bool,
+    counter: QueryCounter,
 }
 
 impl Db {
@@ -124,7 +155,8 @@ impl Db {
         if let Target::Sqlite(path) = &target {
             ensure_parent_dir(path)?;
         }
-        let manager = Manager { target: target.clone() };
+        let counter = QueryCounter::default();
+        let manager = Manager { target: target.clone(), counter: counter.clone() };
         // One direct connection first: r2d2 would only report a timeout, not the reason.
         let mut first = manager.establish().map_err(|e| {
             format!("cannot open the database named by database_url ({}): {e}", redact_url(url))
@@ -136,17 +168,24 @@ impl Db {
                 .map_err(|e| format!("cannot switch the SQLite database to WAL mode: {e}"))?;
         }
         run_migrations(&mut first).map_err(|e| format!("database migration failed: {e}"))?;
+        crate::charting::catalog::seed(&mut first)
+            .map_err(|e| format!("cannot load the muscle catalog: {e}"))?;
         drop(first);
         let pool = Pool::builder()
             .max_size(pool_size.max(1))
             .connection_timeout(Duration::from_secs(10))
             .build(manager)
             .map_err(|e| format!("cannot open the database pool ({}): {e}", redact_url(url)))?;
-        Ok(Db { pool, sqlite: target.is_sqlite() })
+        Ok(Db { pool, sqlite: target.is_sqlite(), counter })
     }
 
     pub fn is_sqlite(&self) -> bool {
         self.sqlite
+    }
+
+    /// Statements run so far by all pooled connections.
+    pub fn queries_run(&self) -> u64 {
+        self.counter.get()
     }
 
     /// A connection for synchronous use outside the async executor (CLI commands, tests).

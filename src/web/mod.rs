@@ -2,7 +2,9 @@
 //! static assets, security headers and health checks.
 
 pub mod assets;
+pub mod fields;
 pub mod flash;
+pub mod form;
 pub mod health;
 pub mod logging;
 pub mod page;

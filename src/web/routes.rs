@@ -5,7 +5,7 @@ use actix_web::dev::ResourceDef;
 use actix_web::{HttpRequest, web};
 
 use crate::error::AppError;
-use crate::{accounts, audit, web as site};
+use crate::{accounts, audit, charting, clients, visits, web as site};
 
 /// Who may use a route. Enforced by the handler's extractors; declared here so tests can
 /// check every route against it.
@@ -17,6 +17,8 @@ pub enum Access {
     SignedIn,
     /// Signed-in users with the admin role.
     Admin,
+    /// Signed-in users with the therapist role; records are further limited to their own clients.
+    Therapist,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -68,6 +70,33 @@ route_table! {
     post "/admin/users/{id}/activate"            => accounts::admin::activate_user, Admin;
     post "/admin/users/{id}/reset-password"      => accounts::admin::reset_password, Admin;
     get  "/admin/audit"                          => audit::routes::list_audit, Admin;
+    get  "/admin/clients"                        => clients::routes::list_assignments, Admin;
+    post "/admin/clients/{id}/reassign"          => clients::routes::reassign_client, Admin;
+    get  "/clients"                              => clients::routes::list_clients, Therapist;
+    get  "/clients/new"                          => clients::routes::new_client_form, Therapist;
+    post "/clients/new"                          => clients::routes::create_client, Therapist;
+    get  "/clients/{id}"                         => clients::routes::show_chart, Therapist;
+    get  "/clients/{id}/edit"                    => clients::routes::edit_client_form, Therapist;
+    post "/clients/{id}/edit"                    => clients::routes::update_client, Therapist;
+    post "/clients/{id}/archive"                 => clients::routes::archive_client, Therapist;
+    post "/clients/{id}/restore"                 => clients::routes::restore_client, Therapist;
+    get  "/clients/{id}/visits/new"              => visits::routes::new_visit_form, Therapist;
+    post "/clients/{id}/visits/new"              => visits::routes::create_visit, Therapist;
+    get  "/clients/{id}/factors/new"             => charting::routes::new_factor_form, Therapist;
+    post "/clients/{id}/factors/new"             => charting::routes::create_factor, Therapist;
+    get  "/factors/{id}/edit"                    => charting::routes::edit_factor_form, Therapist;
+    post "/factors/{id}/edit"                    => charting::routes::update_factor, Therapist;
+    get  "/visits/{id}"                          => visits::routes::show_visit, Therapist;
+    post "/visits/{id}"                          => visits::routes::update_visit, Therapist;
+    post "/visits/{id}/sign"                     => visits::routes::sign_visit, Therapist;
+    post "/visits/{id}/addenda"                  => visits::routes::add_addendum, Therapist;
+    post "/visits/{id}/findings"                 => charting::routes::add_finding, Therapist;
+    get  "/findings/{id}/edit"                   => charting::routes::edit_finding_form, Therapist;
+    post "/findings/{id}/edit"                   => charting::routes::update_finding, Therapist;
+    post "/findings/{id}/delete"                 => charting::routes::delete_finding, Therapist;
+    get  "/muscles"                              => charting::routes::list_muscles, Therapist;
+    get  "/muscles/new"                          => charting::routes::new_muscle_form, Therapist;
+    post "/muscles/new"                          => charting::routes::create_muscle, Therapist;
 }
 
 /// 405 when the path exists with another method, 404 otherwise.

@@ -116,8 +116,11 @@ fn serve_logs_no_query_and_stops_gracefully_on_sigterm() {
     assert!(line.contains(&format!("http://127.0.0.1:{port}/setup")), "{line}");
 
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    write!(stream, "GET /admin/users?q=Winifred HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n")
-        .unwrap();
+    write!(
+        stream,
+        "GET /admin/users?q=Winifred HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     assert!(response.starts_with("HTTP/1.1 303"), "{response}");

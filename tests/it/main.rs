@@ -5,10 +5,15 @@ mod common;
 
 mod admin;
 mod audit;
+mod browser;
+mod charting;
 mod cli;
+mod clients;
 mod csrf;
+mod ownership;
 mod responses;
 mod sessions;
 mod setup;
 mod signin;
 mod tokens;
+mod visits;

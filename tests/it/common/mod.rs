@@ -2,6 +2,7 @@
 //! database dropped afterwards) and its own server on a loopback port, driven over real HTTP.
 
 pub mod client;
+pub mod clinical;
 pub mod db;
 
 use std::net::TcpListener;

@@ -1,0 +1,172 @@
+//! Parsing typed-in form values into checked ones, collecting one message per bad field.
+//! Forms keep every field as the string the user typed, so they can be shown again unchanged.
+
+use chrono::{NaiveDate, NaiveDateTime};
+
+use crate::error::FieldErrors;
+
+/// Long free text (notes, histories): generous, but bounded.
+pub const LONG_TEXT: usize = 20_000;
+/// Short free text (names, labels).
+pub const SHORT_TEXT: usize = 200;
+
+/// Collects parsed values and the messages for the fields that failed.
+#[derive(Debug, Default)]
+pub struct Checker {
+    pub errors: FieldErrors,
+}
+
+impl Checker {
+    pub fn fail(&mut self, field: &'static str, message: impl Into<String>) {
+        self.errors.entry(field).or_insert_with(|| message.into());
+    }
+
+    /// Trimmed text, `None` when blank; too long is an error.
+    pub fn optional(&mut self, field: &'static str, value: &str, max: usize) -> Option<String> {
+        let trimmed = value.trim();
+        if trimmed.chars().count() > max {
+            self.fail(field, format!("Keep this under {max} characters."));
+            return None;
+        }
+        (!trimmed.is_empty()).then(|| trimmed.to_owned())
+    }
+
+    /// Trimmed, non-blank text.
+    pub fn required(&mut self, field: &'static str, value: &str, max: usize, what: &str) -> String {
+        match self.optional(field, value, max) {
+            Some(text) => text,
+            None => {
+                self.fail(field, format!("Enter {what}."));
+                String::new()
+            }
+        }
+    }
+
+    /// A whole number within `range`, `None` when blank.
+    pub fn int_in(
+        &mut self,
+        field: &'static str,
+        value: &str,
+        range: std::ops::RangeInclusive<i32>,
+        what: &str,
+    ) -> Option<i32> {
+        let trimmed = value.trim();
+        if trimmed.is_empty() {
+            return None;
+        }
+        match trimmed.parse::<i32>() {
+            Ok(n) if range.contains(&n) => Some(n),
+            _ => {
+                self.fail(
+                    field,
+                    format!("{what} must be a whole number from {} to {}.", range.start(), range.end()),
+                );
+                None
+            }
+        }
+    }
+
+    /// A number greater than zero and at most `max`, `None` when blank. Accepts a decimal comma.
+    pub fn positive(&mut self, field: &'static str, value: &str, max: f64, what: &str) -> Option<f64> {
+        let trimmed = value.trim().replace(',', ".");
+        if trimmed.is_empty() {
+            return None;
+        }
+        match trimmed.parse::<f64>() {
+            Ok(n) if n.is_finite() && n > 0.0 && n <= max => Some(n),
+            _ => {
+                self.fail(field, format!("{what} must be a number above 0 and at most {max}."));
+                None
+            }
+        }
+    }
+
+    /// A date (YYYY-MM-DD) between `earliest` and `latest`, `None` when blank.
+    pub fn date_between(
+        &mut self,
+        field: &'static str,
+        value: &str,
+        earliest: NaiveDate,
+        latest: NaiveDate,
+    ) -> Option<NaiveDate> {
+        let trimmed = value.trim();
+        if trimmed.is_empty() {
+            return None;
+        }
+        match NaiveDate::parse_from_str(trimmed, "%Y-%m-%d") {
+            Ok(date) if date < earliest => {
+                self.fail(field, format!("The date cannot be before {earliest}."));
+                None
+            }
+            Ok(date) if date > latest => {
+                self.fail(field, format!("The date cannot be after {latest}."));
+                None
+            }
+            Ok(date) => Some(date),
+            Err(_) => {
+                self.fail(field, "Enter a date as YYYY-MM-DD.");
+                None
+            }
+        }
+    }
+
+    /// A date and time from a `datetime-local` input (YYYY-MM-DDTHH:MM), `None` when blank.
+    pub fn datetime(&mut self, field: &'static str, value: &str) -> Option<NaiveDateTime> {
+        let trimmed = value.trim();
+        if trimmed.is_empty() {
+            return None;
+        }
+        let parsed = NaiveDateTime::parse_from_str(trimmed, "%Y-%m-%dT%H:%M")
+            .or_else(|_| NaiveDateTime::parse_from_str(trimmed, "%Y-%m-%dT%H:%M:%S"))
+            .or_else(|_| NaiveDateTime::parse_from_str(trimmed, "%Y-%m-%d %H:%M"));
+        match parsed {
+            Ok(at) => Some(at),
+            Err(_) => {
+                self.fail(field, "Enter a date and time.");
+                None
+            }
+        }
+    }
+
+    /// One of a vocabulary's codes; blank or unknown is an error.
+    pub fn choice<T>(
+        &mut self,
+        field: &'static str,
+        value: &str,
+        parse: fn(&str) -> Option<T>,
+        what: &str,
+    ) -> Option<T> {
+        let parsed = parse(value.trim());
+        if parsed.is_none() {
+            self.fail(field, format!("Choose {what}."));
+        }
+        parsed
+    }
+
+    pub fn into_result<T>(self, value: T) -> Result<T, FieldErrors> {
+        if self.errors.is_empty() { Ok(value) } else { Err(self.errors) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_dates_and_text_are_checked() {
+        let mut c = Checker::default();
+        assert_eq!(c.int_in("pain", " 7 ", 0..=10, "Pain"), Some(7));
+        assert_eq!(c.int_in("pain2", "11", 0..=10, "Pain"), None);
+        assert_eq!(c.positive("ppt", "2,5", 100.0, "PPT"), Some(2.5));
+        assert_eq!(c.positive("ppt0", "0", 100.0, "PPT"), None);
+        let lo = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap();
+        let hi = NaiveDate::from_ymd_opt(2030, 1, 1).unwrap();
+        assert!(c.date_between("dob", "1980-02-30", lo, hi).is_none());
+        assert!(c.date_between("dob2", "2031-01-01", lo, hi).is_none());
+        assert_eq!(c.optional("blank", "   ", 10), None);
+        assert_eq!(c.required("name", "", 10, "a name"), "");
+        let keys: Vec<_> = c.errors.keys().copied().collect();
+        assert_eq!(keys, ["dob", "dob2", "name", "pain2", "ppt0"]);
+        assert!(c.datetime("at", "2026-11-21T09:30").is_some());
+    }
+}

@@ -1,0 +1,167 @@
+//! The charting workflow in a real headless Chromium (Debian's chromium + chromium-driver),
+//! driven over WebDriver: sign in, create a client, open a visit, click the body map, record the
+//! finding, sign, and see the marker on the chart. A screenshot of the chart is kept in
+//! test-artifacts/.
+
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use myochart::charting::catalog;
+use myochart::charting::vocab::View;
+use thirtyfour::prelude::*;
+
+use crate::common::{Backend, PASSWORD, TestApp};
+use crate::on_both_backends;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// chromedriver on a free port, killed on drop.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Driver {
+    fn start() -> Driver {
+        assert!(
+            std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists(),
+            "the browser test needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver; .ci/run does)"
+        );
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        // Wait until it accepts connections (bounded).
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(started.elapsed() < Duration::from_secs(20), "chromedriver did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Driver { child, port }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn browser(driver: &Driver, profile: &std::path::Path) -> WebDriver {
+    let mut caps = DesiredCapabilities::chrome();
+    caps.set_binary(CHROMIUM).unwrap();
+    for arg in [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1280,1100",
+    ] {
+        caps.add_arg(arg).unwrap();
+    }
+    caps.add_arg(&format!("--user-data-dir={}", profile.display())).unwrap();
+    WebDriver::new(format!("http://127.0.0.1:{}", driver.port), caps).await.expect("a browser session")
+}
+
+/// Waits (bounded) until the page shows `text`: a click that submits a form returns before the
+/// next page has loaded.
+async fn wait_for_text(driver: &WebDriver, text: &str) -> String {
+    let started = Instant::now();
+    loop {
+        let page = driver.source().await.unwrap_or_default();
+        if page.contains(text) {
+            return page;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "the page never showed {text:?}:\n{page}");
+        tokio_sleep().await;
+    }
+}
+
+async fn tokio_sleep() {
+    actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+}
+
+async fn value(driver: &WebDriver, id: &str) -> String {
+    driver.find(By::Id(id)).await.unwrap().prop("value").await.unwrap().unwrap_or_default()
+}
+
+async fn chart_a_trigger_point_in_a_real_browser(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let chromedriver = Driver::start();
+    let profile = tempfile::tempdir().unwrap();
+    let driver = browser(&chromedriver, profile.path()).await;
+    let base = app.base.clone();
+
+    driver.goto(format!("{base}/login")).await.unwrap();
+    driver.find(By::Id("email")).await.unwrap().send_keys("admin@example.com").await.unwrap();
+    driver.find(By::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+    driver.find(By::Css("main button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for_text(&driver, "Hello, admin").await;
+
+    driver.goto(format!("{base}/clients/new")).await.unwrap();
+    driver.find(By::Id("first_name")).await.unwrap().send_keys("Bruno").await.unwrap();
+    driver.find(By::Id("last_name")).await.unwrap().send_keys("Browser").await.unwrap();
+    driver.find(By::Id("red_flags")).await.unwrap().send_keys("Recent whiplash: gentle only").await.unwrap();
+    driver.find(By::Id("save-client")).await.unwrap().click().await.unwrap();
+    wait_for_text(&driver, "Bruno Browser was added").await;
+    assert!(driver.source().await.unwrap().contains("Recent whiplash"), "the red-flag banner shows");
+    let chart_url = driver.current_url().await.unwrap().to_string();
+
+    driver.find(By::Id("new-visit")).await.unwrap().click().await.unwrap();
+    wait_for_text(&driver, "id=\"open-visit\"").await;
+    driver.find(By::Id("open-visit")).await.unwrap().click().await.unwrap();
+    wait_for_text(&driver, "Visit opened.").await;
+    assert!(driver.current_url().await.unwrap().path().starts_with("/visits/"));
+
+    // Click the back figure where the catalog puts the left upper trapezius.
+    let catalog = app.with_conn(catalog::all);
+    let target = catalog.iter().find(|m| m.code == "upper-trapezius").unwrap();
+    let figure = driver.find(By::Css("svg.bodymap-view[data-view='back']")).await.unwrap();
+    figure.scroll_into_view().await.unwrap();
+    let rect = figure.rect().await.unwrap();
+    let dx = ((target.map_x / catalog::MAP_WIDTH - 0.5) * rect.width).round() as i64;
+    let dy = ((target.map_y / catalog::MAP_HEIGHT - 0.5) * rect.height).round() as i64;
+    driver.action_chain().move_to_element_with_offset(&figure, dx, dy).click().perform().await.unwrap();
+
+    assert_eq!(value(&driver, "map_view").await, "back");
+    let x: f64 = value(&driver, "map_x").await.parse().unwrap();
+    let y: f64 = value(&driver, "map_y").await.parse().unwrap();
+    assert!((x - target.map_x).abs() < 4.0 && (y - target.map_y).abs() < 4.0, "clicked at ({x}, {y})");
+    // The page's script and the server agree on the nearest muscle and side.
+    let (expected, side) = catalog::nearest(&catalog, View::Back, x, y).unwrap();
+    assert_eq!(value(&driver, "muscle_id").await, expected.id);
+    assert_eq!(value(&driver, "side").await, side.code());
+
+    driver.find(By::Id("add-finding")).await.unwrap().click().await.unwrap();
+    wait_for_text(&driver, "Trigger point recorded.").await;
+    driver.find(By::Id("sign-visit")).await.unwrap().click().await.unwrap();
+    wait_for_text(&driver, "Signed by").await;
+
+    driver.goto(&chart_url).await.unwrap();
+    wait_for_text(&driver, "Bruno").await;
+    let markers =
+        driver.find_all(By::Css("svg.bodymap-view[data-view='back'] circle.marker-active")).await.unwrap();
+    assert_eq!(markers.len(), 1, "one active marker on the back figure");
+    let cx: f64 = markers[0].attr("cx").await.unwrap().unwrap().parse().unwrap();
+    assert!((cx - x).abs() < 0.2, "the marker sits where the map was clicked");
+
+    let artifacts = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("test-artifacts");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    let shot = artifacts
+        .join(format!("chart-{}.png", if backend == Backend::Sqlite { "sqlite" } else { "postgres" }));
+    driver.screenshot(&shot).await.unwrap();
+    assert!(std::fs::metadata(&shot).unwrap().len() > 10_000, "a real screenshot");
+    driver.quit().await.unwrap();
+}
+
+on_both_backends!(chart_a_trigger_point_in_a_real_browser);

@@ -1,0 +1,81 @@
+//! Clinical fixtures, inserted through the model functions the handlers use.
+
+use chrono::Utc;
+use myochart::charting::factors::{self, Factor, FactorFields};
+use myochart::charting::findings::{self, Finding};
+use myochart::charting::forms::FindingForm;
+use myochart::clients::model::{self as clients, Client, ClientFields};
+use myochart::db::write_tx;
+use myochart::visits::model::{self as visits, Visit};
+
+use crate::common::TestApp;
+
+impl TestApp {
+    /// A client of `therapist_id` named `first last`.
+    pub fn create_client(&self, therapist_id: &str, first: &str, last: &str) -> Client {
+        let fields = ClientFields {
+            first_name: first.into(),
+            last_name: last.into(),
+            preferred_name: None,
+            date_of_birth: None,
+            email: Some(format!("{}@example.com", first.to_lowercase())),
+            phone: Some("+49 171 2345678".into()),
+            email_consent: true,
+            occupation: Some("Software developer".into()),
+            work_setup: Some("Laptop on a kitchen table".into()),
+            medical_history: None,
+            medications: None,
+            red_flags: None,
+            emergency_contact: None,
+            notes: None,
+        };
+        self.with_conn(|conn| clients::insert(conn, therapist_id, &fields))
+    }
+
+    /// A draft visit of `client`, started now.
+    pub fn open_visit(&self, client: &Client) -> Visit {
+        self.with_conn(|conn| {
+            write_tx(conn, |conn| {
+                visits::create_draft(conn, client, &client.therapist_id, Utc::now().naive_utc(), 60, false)
+            })
+        })
+    }
+
+    /// A finding on a draft visit.
+    pub fn add_finding(&self, visit: &Visit, muscle: &str, side: &str, classification: &str) -> Finding {
+        let form = FindingForm {
+            muscle_id: muscle.into(),
+            side: side.into(),
+            classification: classification.into(),
+            taut_band: "yes".into(),
+            pain_nrs: "6".into(),
+            ppt_value: "2.5".into(),
+            ..FindingForm::default()
+        };
+        let fields = form.validate().expect("fixture finding is valid");
+        self.with_conn(|conn| {
+            write_tx(conn, |conn| findings::insert(conn, &visit.id, &visit.client_id, &fields))
+        })
+    }
+
+    pub fn sign_visit(&self, visit: &Visit) -> Visit {
+        self.with_conn(|conn| write_tx(conn, |conn| visits::sign(conn, &visit.id, &visit.therapist_id)))
+    }
+
+    pub fn add_factor(&self, client: &Client, finding_ids: &[String]) -> Factor {
+        let fields = FactorFields {
+            category: "posture".into(),
+            factor: "Head forward at the desk".into(),
+            source: "observed".into(),
+            status: "suspected".into(),
+            action: Some("Raise the screen".into()),
+            identified_on: Utc::now().date_naive(),
+            reviewed_on: None,
+        };
+        self.with_conn(|conn| {
+            write_tx(conn, |conn| {
+                factors::insert(conn, &client.id, &client.therapist_id, &fields, finding_ids)
+            })
+        })
+    }
+}
