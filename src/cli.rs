@@ -78,7 +78,7 @@ async fn serve(config: Config) -> Result<(), String> {
     let listener = TcpListener::bind(&config.bind)
         .map_err(|e| format!("cannot listen on {} (setting bind): {e}", config.bind))?;
     let public_url = config.public_url.clone();
-    let state = AppState::new(config, db, &secret).map_err(|e| e.to_string())?;
+    let state = AppState::new(config, db, &secret).map_err(|e| format!("{e:#}"))?;
     let state = web::Data::new(state);
     if state.is_set_up().await.map_err(|e| e.to_string())? {
         tracing::info!("myochart is running at {public_url}/");
@@ -88,6 +88,7 @@ async fn serve(config: Config) -> Result<(), String> {
         tracing::info!("first run: create the first admin account at {link}");
         println!("First run: open {link} to create the first admin account.");
     }
+    actix_web::rt::spawn(state.mail_worker.clone().run());
     let server = crate::server(state, listener).map_err(|e| format!("cannot start the server: {e}"))?;
     server.await.map_err(|e| format!("server stopped with an error: {e}"))
 }

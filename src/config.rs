@@ -27,6 +27,19 @@ pub struct Config {
     pub throttle_account_refill_secs: u64,
     pub throttle_ip_attempts: u32,
     pub throttle_ip_refill_secs: u64,
+    pub practice_name: String,
+    pub practice_footer: String,
+    pub mail_transport: String,
+    pub mail_folder: PathBuf,
+    pub mail_from: String,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_security: String,
+    pub smtp_username: String,
+    pub smtp_password: String,
+    pub smtp_timeout_secs: u64,
+    pub mail_poll_secs: u64,
+    pub mail_max_attempts: u32,
     pub trust_proxy_headers: bool,
     pub log: String,
     pub workers: usize,
@@ -41,6 +54,8 @@ impl std::fmt::Debug for Config {
             .field("public_url", &self.public_url)
             .field("database_url", &crate::db::redact_url(&self.database_url))
             .field("jwt_secret", &if self.jwt_secret.is_empty() { "(generated)" } else { "(set)" })
+            .field("mail_transport", &self.mail_transport)
+            .field("smtp_password", &if self.smtp_password.is_empty() { "(none)" } else { "(set)" })
             .finish_non_exhaustive()
     }
 }
@@ -103,6 +118,27 @@ impl Config {
         }
         if self.throttle_account_refill_secs == 0 || self.throttle_ip_refill_secs == 0 {
             return Err("throttle_*_refill_secs must be at least 1".into());
+        }
+        if !matches!(self.mail_transport.as_str(), "folder" | "smtp") {
+            return Err(format!(
+                "mail_transport must be \"folder\" or \"smtp\" (got {:?})",
+                self.mail_transport
+            ));
+        }
+        if !matches!(self.smtp_security.as_str(), "starttls" | "tls" | "none") {
+            return Err(format!(
+                "smtp_security must be \"starttls\", \"tls\" or \"none\" (got {:?})",
+                self.smtp_security
+            ));
+        }
+        if self.mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(format!(
+                "mail_from must be an address such as \"Practice <office@example.com>\" (got {:?})",
+                self.mail_from
+            ));
+        }
+        if self.mail_poll_secs == 0 || self.smtp_timeout_secs == 0 || self.mail_max_attempts == 0 {
+            return Err("mail_poll_secs, smtp_timeout_secs and mail_max_attempts must be at least 1".into());
         }
         tracing_subscriber::EnvFilter::try_new(&self.log)
             .map_err(|e| format!("log is not a valid log filter ({e})"))?;

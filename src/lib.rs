@@ -12,6 +12,8 @@ pub mod clients;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod homecare;
+pub mod mail;
 pub mod visits;
 pub mod vocab;
 pub mod web;
@@ -44,6 +46,10 @@ pub struct AppState {
     pub allowed_hosts: Vec<String>,
     /// Proves that whoever completes first-run set-up can read the server's log; printed there.
     pub setup_token: String,
+    /// Per-IP limit on client-link pages.
+    pub link_throttle: auth::throttle::IpThrottle,
+    /// Delivers the outbox. `myochart serve` runs it in the background.
+    pub mail_worker: mail::worker::Worker,
     /// A real argon2 hash, verified against when an email is unknown so that a wrong email
     /// and a wrong password take the same time.
     pub dummy_hash: String,
@@ -52,7 +58,19 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(config: Config, db: Db, secret: &[u8]) -> Result<AppState, AppError> {
+        let mailer = mail::transport::Mailer::from_config(&config)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
+        let mail_worker = mail::worker::Worker::new(
+            db.clone(),
+            Arc::new(mailer),
+            config.smtp_timeout_secs,
+            config.mail_max_attempts,
+            config.mail_poll_secs,
+        );
         Ok(AppState {
+            mail_worker,
+            // 30 requests at once, then two a second: plenty for a person, little for a script.
+            link_throttle: auth::throttle::IpThrottle::new(30, std::time::Duration::from_millis(500)),
             keys: Keys::new(secret),
             throttle: LoginThrottle::new(&config),
             // Two hashes per core keep the cores busy without queueing memory-hungry work.

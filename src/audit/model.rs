@@ -42,6 +42,16 @@ vocabulary!(
         FactorCreate => ("factor.create", "Recorded a perpetuating factor"),
         FactorUpdate => ("factor.update", "Changed a perpetuating factor"),
         MuscleCreate => ("muscle.create", "Added a catalog muscle"),
+        RoutineSave => ("routine.save", "Saved a draft routine"),
+        RoutineView => ("routine.view", "Opened a routine"),
+        RoutineSend => ("routine.send", "Sent a routine"),
+        EmailRetry => ("email.retry", "Retried an email"),
+        LinksRevoke => ("links.revoke", "Revoked client links"),
+        LinkOpen => ("link.open", "Client opened their routine"),
+        LinkCheckin => ("link.checkin", "Client recorded home care"),
+        LinkRefused => ("link.refused", "Invalid client link refused"),
+        ConsentWithdraw => ("consent.withdraw", "Client withdrew email consent"),
+        OutboxView => ("outbox.view", "Read the outbox"),
     }
 );
 

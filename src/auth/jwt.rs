@@ -16,12 +16,18 @@ pub const ISSUER: &str = "myochart";
 pub enum Purpose {
     /// The signed-in session cookie; `sid` names the server-side session row.
     Login,
+    /// A client's private routine page; `sub` is the client, `sid` the link row.
+    ClientLink,
+    /// Withdrawing email consent from a link in an email; `sub` is the client, `sid` the link row.
+    Unsubscribe,
 }
 
 impl Purpose {
     pub fn as_str(self) -> &'static str {
         match self {
             Purpose::Login => "login",
+            Purpose::ClientLink => "client-link",
+            Purpose::Unsubscribe => "unsubscribe",
         }
     }
 }
@@ -142,6 +148,15 @@ mod tests {
         let claims = keys().verify(&token, Purpose::Login).unwrap();
         assert_eq!((claims.sub.as_str(), claims.sid.as_str()), ("user-1", "session-1"));
         assert!(Keys::new(b"another secret another secret!!!").verify(&token, Purpose::Login).is_none());
+    }
+
+    #[test]
+    fn purposes_never_stand_in_for_each_other() {
+        let exp = chrono::Utc::now().timestamp() + 60;
+        let link = keys().issue(Purpose::ClientLink, "client-1", "link-1", exp);
+        assert!(keys().verify(&link, Purpose::ClientLink).is_some());
+        assert!(keys().verify(&link, Purpose::Unsubscribe).is_none());
+        assert!(keys().verify(&link, Purpose::Login).is_none());
     }
 
     #[test]

@@ -82,6 +82,27 @@ impl LoginThrottle {
     }
 }
 
+/// A plain per-IP limit for the pages reached without an account (client links).
+pub struct IpThrottle {
+    limiter: DefaultKeyedRateLimiter<String>,
+}
+
+impl IpThrottle {
+    /// `burst` requests at once, then one more every `refill`.
+    pub fn new(burst: u32, refill: Duration) -> IpThrottle {
+        IpThrottle { limiter: RateLimiter::keyed(quota(burst, refill)) }
+    }
+
+    pub fn check(&self, ip: &str) -> Result<(), u64> {
+        if self.limiter.len() > SWEEP_ABOVE {
+            self.limiter.retain_recent();
+        }
+        self.limiter
+            .check_key(&ip_key(ip))
+            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()).as_secs() + 1)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,6 +25,8 @@ pub struct Chart {
     pub factors: Vec<FactorRow>,
     pub candidates: Vec<Muscle>,
     pub map: BodyMap,
+    pub routines: Vec<crate::homecare::model::Routine>,
+    pub emails: Vec<crate::mail::outbox::OutboxRow>,
 }
 
 /// Loads the chart of a client treated by `actor`, and audits the read.
@@ -45,6 +47,8 @@ pub fn load(
         Some(zone) => catalog::candidates_for_zone(conn, zone)?,
         None => Vec::new(),
     };
+    let routines = crate::homecare::model::for_client(conn, &client.id)?;
+    let emails = crate::mail::outbox::for_client(conn, &client.id, 10)?;
     audit::record(conn, actor, Action::ClientView, Some(("client", &client.id)), Outcome::Success, None)?;
 
     let visits = visit_list
@@ -79,7 +83,7 @@ pub fn load(
         })
         .collect();
     let (muscles, map) = histories(&all_findings);
-    Ok(Chart { client, visits, muscles, factors, candidates, map })
+    Ok(Chart { client, visits, muscles, factors, candidates, map, routines, emails })
 }
 
 /// A muscle's findings on one side, oldest first, each with its index in the input.

@@ -127,6 +127,8 @@ pub async fn show_chart(
         candidates: chart.candidates,
         map: chart.map,
         interactive: false,
+        routines: chart.routines,
+        emails: chart.emails,
     })
 }
 

@@ -109,6 +109,14 @@ pub struct ChartPage {
     /// Latest finding per muscle and side.
     pub map: BodyMap,
     pub interactive: bool,
+    pub routines: Vec<crate::homecare::model::Routine>,
+    pub emails: Vec<crate::mail::outbox::OutboxRow>,
+}
+
+impl ChartPage {
+    pub fn has_sent_routine(&self) -> bool {
+        self.routines.iter().any(|r| r.is_sent())
+    }
 }
 
 #[derive(Template)]

@@ -170,6 +170,8 @@ impl Db {
         run_migrations(&mut first).map_err(|e| format!("database migration failed: {e}"))?;
         crate::charting::catalog::seed(&mut first)
             .map_err(|e| format!("cannot load the muscle catalog: {e}"))?;
+        crate::homecare::library::seed(&mut first)
+            .map_err(|e| format!("cannot load the exercise library: {e}"))?;
         drop(first);
         let pool = Pool::builder()
             .max_size(pool_size.max(1))

@@ -187,7 +187,110 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        kind -> Text,
+        client_id -> Nullable<Text>,
+        created_by -> Nullable<Text>,
+        to_address -> Text,
+        to_name -> Nullable<Text>,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        message_id -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    exercises (id) {
+        id -> Text,
+        code -> Text,
+        muscle_id -> Text,
+        kind -> Text,
+        tool -> Text,
+        title -> Text,
+        instructions -> Text,
+        seconds -> Integer,
+        repetitions -> Integer,
+        times_per_day -> Integer,
+        rest_days_note -> Text,
+        shipped -> Bool,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    routines (id) {
+        id -> Text,
+        client_id -> Text,
+        therapist_id -> Text,
+        version -> Integer,
+        intro -> Text,
+        status -> Text,
+        sent_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    routine_items (id) {
+        id -> Text,
+        routine_id -> Text,
+        position -> Integer,
+        exercise_id -> Nullable<Text>,
+        title -> Text,
+        instructions -> Text,
+        seconds -> Integer,
+        repetitions -> Integer,
+        times_per_day -> Integer,
+        notes -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    client_links (id) {
+        id -> Text,
+        client_id -> Text,
+        routine_id -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    checkins (item_id, day) {
+        item_id -> Text,
+        day -> Date,
+        routine_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    pain_reports (routine_id, day) {
+        routine_id -> Text,
+        day -> Date,
+        pain -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(exercises -> muscles (muscle_id));
+diesel::joinable!(routine_items -> routines (routine_id));
+diesel::joinable!(routines -> clients (client_id));
+diesel::joinable!(client_links -> routines (routine_id));
 diesel::joinable!(clients -> users (therapist_id));
 diesel::joinable!(muscle_zones -> muscles (muscle_id));
 diesel::joinable!(visits -> clients (client_id));
@@ -209,4 +312,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     addenda,
     factors,
     factor_findings,
+    outbox,
+    exercises,
+    routines,
+    routine_items,
+    client_links,
+    checkins,
+    pain_reports,
 );

@@ -5,7 +5,7 @@ use actix_web::dev::ResourceDef;
 use actix_web::{HttpRequest, web};
 
 use crate::error::AppError;
-use crate::{accounts, audit, charting, clients, visits, web as site};
+use crate::{accounts, audit, charting, clients, homecare, visits, web as site};
 
 /// Who may use a route. Enforced by the handler's extractors; declared here so tests can
 /// check every route against it.
@@ -97,6 +97,19 @@ route_table! {
     get  "/muscles"                              => charting::routes::list_muscles, Therapist;
     get  "/muscles/new"                          => charting::routes::new_muscle_form, Therapist;
     post "/muscles/new"                          => charting::routes::create_muscle, Therapist;
+    get  "/clients/{id}/routine"                 => homecare::routes::build_routine_form, Therapist;
+    post "/clients/{id}/routine"                 => homecare::routes::save_routine, Therapist;
+    post "/clients/{id}/links/revoke"            => homecare::routes::revoke_links, Therapist;
+    get  "/routines/{id}"                        => homecare::routes::show_routine, Therapist;
+    get  "/routines/{id}/email"                  => homecare::routes::routine_email_preview, Therapist;
+    post "/routines/{id}/send"                   => homecare::routes::send_routine, Therapist;
+    post "/outbox/{id}/retry"                    => homecare::routes::retry_email, Therapist;
+    get  "/admin/outbox"                         => homecare::routes::list_outbox, Admin;
+    get  "/r/{token}"                            => homecare::public::show, Public;
+    post "/r/{token}/done"                       => homecare::public::mark_done, Public;
+    post "/r/{token}/pain"                       => homecare::public::report_pain, Public;
+    get  "/u/{token}"                            => homecare::public::unsubscribe_form, Public;
+    post "/u/{token}"                            => homecare::public::unsubscribe, Public;
 }
 
 /// 405 when the path exists with another method, 404 otherwise.

@@ -170,7 +170,9 @@ async fn the_chart_runs_a_fixed_number_of_queries(backend: Backend) {
     }
     let large = count_queries(Some(Zone::Temple));
     assert_eq!(small, large, "queries grow with the record");
-    assert!(large <= 10, "{large} queries");
+    // Client, visits, finding counts, findings, factors, factor links, candidates, routines,
+    // emails, and the audit row.
+    assert!(large <= 12, "{large} queries");
 }
 
 on_both_backends!(

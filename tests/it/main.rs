@@ -10,6 +10,8 @@ mod charting;
 mod cli;
 mod clients;
 mod csrf;
+mod homecare;
+mod mail;
 mod ownership;
 mod responses;
 mod sessions;

@@ -13,6 +13,8 @@ struct Ids {
     visit: String,
     finding: String,
     factor: String,
+    routine: String,
+    email: String,
 }
 
 impl Ids {
@@ -23,6 +25,10 @@ impl Ids {
             &self.finding
         } else if template.starts_with("/factors/") {
             &self.factor
+        } else if template.starts_with("/routines/") {
+            &self.routine
+        } else if template.starts_with("/outbox/") {
+            &self.email
         } else {
             &self.client
         };
@@ -39,11 +45,31 @@ async fn every_clinical_route_is_limited_to_the_treating_therapist(backend: Back
     let visit = app.open_visit(&client);
     let finding = app.add_finding(&visit, "upper-trapezius", "left", "active");
     let factor = app.add_factor(&client, std::slice::from_ref(&finding.id));
+    let routine = app.draft_routine(&client);
+    let email = app.with_conn(|conn| {
+        let email = myochart::mail::outbox::NewEmail {
+            kind: "routine",
+            client_id: Some(client.id.clone()),
+            created_by: Some(alice.id.clone()),
+            to_address: "clara@example.com".into(),
+            to_name: None,
+            subject: "s".into(),
+            body_text: "t".into(),
+            body_html: "h".into(),
+        };
+        let id = myochart::mail::outbox::enqueue(conn, &email, chrono::Utc::now().naive_utc(), |id| {
+            format!("<{id}@test>")
+        })?;
+        myochart::mail::outbox::mark_failed(conn, &id, "550 no such mailbox")?;
+        Ok(id)
+    });
     let ids = Ids {
         client: client.id.clone(),
         visit: visit.id.clone(),
         finding: finding.id.clone(),
         factor: factor.id,
+        routine: routine.id,
+        email,
     };
 
     let alice_client = app.signed_in("alice@example.com").await;

@@ -79,3 +79,35 @@ impl TestApp {
         })
     }
 }
+
+impl TestApp {
+    /// A draft routine for `client` with the library's upper-trapezius items.
+    pub fn draft_routine(&self, client: &Client) -> myochart::homecare::model::Routine {
+        use myochart::homecare::library;
+        use myochart::homecare::model::{self as routines, ItemFields};
+        self.with_conn(|conn| {
+            write_tx(conn, |conn| {
+                let items: Vec<ItemFields> = library::for_muscles(conn, &["upper-trapezius".to_owned()])?
+                    .into_iter()
+                    .map(|e| ItemFields {
+                        exercise_id: Some(e.id),
+                        title: e.title,
+                        instructions: e.instructions,
+                        seconds: e.seconds,
+                        repetitions: e.repetitions,
+                        times_per_day: e.times_per_day,
+                        notes: None,
+                    })
+                    .collect();
+                routines::save_draft(conn, client, &client.therapist_id, "Little and often.", &items)
+            })
+        })
+    }
+
+    /// Outbox rows by status.
+    pub fn outbox_statuses(&self) -> Vec<String> {
+        use diesel::prelude::*;
+        use myochart::db::schema::outbox;
+        self.with_conn(|conn| Ok(outbox::table.select(outbox::status).order(outbox::id.asc()).load(conn)?))
+    }
+}

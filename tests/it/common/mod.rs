@@ -4,6 +4,7 @@
 pub mod client;
 pub mod clinical;
 pub mod db;
+pub mod smtp;
 
 use std::net::TcpListener;
 use std::sync::OnceLock;
@@ -67,6 +68,8 @@ pub struct TestApp {
     pub state: web::Data<AppState>,
     /// Kept alive for the test: dropping it removes the database.
     _db: TestDb,
+    /// Where the folder transport writes mail in this test.
+    pub mail_dir: tempfile::TempDir,
     server: actix_web::dev::ServerHandle,
 }
 
@@ -86,6 +89,7 @@ impl TestApp {
     /// A fresh installation with settings adjusted by `adjust`.
     pub async fn with_config(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
         let test_db = TestDb::new(backend);
+        let mail_dir = tempfile::tempdir().unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let mut config = Config::defaults();
@@ -94,6 +98,8 @@ impl TestApp {
         config.database_pool_size = 4;
         config.workers = 1;
         config.log = "warn".into();
+        config.mail_folder = mail_dir.path().to_owned();
+        config.practice_name = "Test Practice".into();
         adjust(&mut config);
         let config = config.validated().unwrap();
         let db = Db::connect(&config.database_url, config.database_pool_size).unwrap();
@@ -101,7 +107,23 @@ impl TestApp {
         let server = myochart::server(state.clone(), listener).unwrap();
         let handle = server.handle();
         actix_web::rt::spawn(server);
-        TestApp { base: format!("http://127.0.0.1:{port}"), state, _db: test_db, server: handle }
+        TestApp { base: format!("http://127.0.0.1:{port}"), state, _db: test_db, mail_dir, server: handle }
+    }
+
+    /// An installation (admin@example.com as admin and therapist) that sends mail over SMTP to
+    /// 127.0.0.1:`port` without TLS, giving up on a silent server after two seconds.
+    pub async fn with_smtp(backend: Backend, port: u16) -> TestApp {
+        let app = TestApp::with_config(backend, |c| {
+            c.mail_transport = "smtp".into();
+            c.smtp_host = "127.0.0.1".into();
+            c.smtp_port = port;
+            c.smtp_security = "none".into();
+            c.smtp_timeout_secs = 2;
+            c.mail_from = "Test Practice <office@practice.test>".into();
+        })
+        .await;
+        app.create_user("admin@example.com", Role::AdminTherapist);
+        app
     }
 
     /// The set-up link the server prints on first start.

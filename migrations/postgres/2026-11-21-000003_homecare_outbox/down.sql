@@ -1,0 +1,8 @@
+DROP TABLE IF EXISTS pain_reports;
+DROP TABLE IF EXISTS checkins;
+DROP TABLE IF EXISTS client_links;
+DROP TABLE IF EXISTS routine_items;
+DROP TABLE IF EXISTS routines;
+DROP TABLE IF EXISTS exercises;
+DROP TABLE IF EXISTS outbox;
+DROP FUNCTION IF EXISTS routine_final();

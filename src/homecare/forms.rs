@@ -1,0 +1,149 @@
+//! The routine builder form. Each proposed item is a row; the browser sends the rows' fields as
+//! parallel lists in page order, and `include` lists the exercise ids that are ticked.
+
+use serde::Deserialize;
+
+use crate::error::FieldErrors;
+use crate::homecare::model::ItemFields;
+use crate::web::fields::{Checker, LONG_TEXT};
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct RoutineForm {
+    pub intro: String,
+    pub exercise_id: Vec<String>,
+    pub include: Vec<String>,
+    pub order: Vec<String>,
+    pub seconds: Vec<String>,
+    pub repetitions: Vec<String>,
+    pub times_per_day: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+/// One row as typed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowInput {
+    pub exercise_id: String,
+    pub include: bool,
+    pub order: String,
+    pub seconds: String,
+    pub repetitions: String,
+    pub times_per_day: String,
+    pub notes: String,
+}
+
+impl RoutineForm {
+    /// The rows, aligned by position.
+    pub fn rows(&self) -> Vec<RowInput> {
+        let at = |list: &Vec<String>, i: usize| list.get(i).cloned().unwrap_or_default();
+        self.exercise_id
+            .iter()
+            .enumerate()
+            .map(|(i, id)| RowInput {
+                include: self.include.contains(id),
+                exercise_id: id.clone(),
+                order: at(&self.order, i),
+                seconds: at(&self.seconds, i),
+                repetitions: at(&self.repetitions, i),
+                times_per_day: at(&self.times_per_day, i),
+                notes: at(&self.notes, i),
+            })
+            .collect()
+    }
+
+    /// The included rows in the chosen order, each as (exercise id, dose and notes); title and
+    /// instructions are filled from the library by the caller.
+    pub fn validate(&self) -> Result<(String, Vec<(String, ItemFields)>), FieldErrors> {
+        let mut c = Checker::default();
+        let intro = c.optional("intro", &self.intro, LONG_TEXT).unwrap_or_default();
+        let mut chosen = Vec::new();
+        for (index, row) in self.rows().into_iter().enumerate().filter(|(_, r)| r.include) {
+            let mut row_checker = Checker::default();
+            let seconds = row_checker.int_in("items", &row.seconds, 5..=600, "Seconds");
+            let repetitions = row_checker.int_in("items", &row.repetitions, 1..=20, "Repetitions");
+            let times = row_checker.int_in("items", &row.times_per_day, 1..=12, "Sessions a day");
+            let order = row_checker.int_in("items", &row.order, 1..=99, "The order").unwrap_or(99);
+            let notes = row_checker.optional("items", &row.notes, 500);
+            if let Some(message) = row_checker.errors.remove("items") {
+                c.fail("items", format!("Item {}: {message}", index + 1));
+                continue;
+            }
+            match (seconds, repetitions, times) {
+                (Some(seconds), Some(repetitions), Some(times_per_day)) => chosen.push((
+                    (order, index),
+                    row.exercise_id.clone(),
+                    ItemFields {
+                        exercise_id: Some(row.exercise_id),
+                        title: String::new(),
+                        instructions: String::new(),
+                        seconds,
+                        repetitions,
+                        times_per_day,
+                        notes,
+                    },
+                )),
+                _ => c.fail(
+                    "items",
+                    format!("Item {}: give the seconds, repetitions and sessions a day.", index + 1),
+                ),
+            }
+        }
+        if chosen.is_empty() && !c.errors.contains_key("items") {
+            c.fail("items", "Tick at least one exercise.");
+        }
+        chosen.sort_by_key(|(key, _, _)| *key);
+        c.into_result((intro, chosen.into_iter().map(|(_, id, item)| (id, item)).collect()))
+    }
+}
+
+/// The client's "done today" tick for one item.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct DoneForm {
+    pub item_id: String,
+    /// "1" to record, "0" to take back.
+    pub done: String,
+}
+
+/// The client's pain today.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct PainForm {
+    pub pain: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form() -> RoutineForm {
+        RoutineForm {
+            intro: "Keep it gentle.".into(),
+            exercise_id: vec!["a".into(), "b".into(), "c".into()],
+            include: vec!["a".into(), "c".into()],
+            order: vec!["2".into(), "1".into(), "1".into()],
+            seconds: vec!["45".into(), "30".into(), "60".into()],
+            repetitions: vec!["2".into(), "1".into(), "1".into()],
+            times_per_day: vec!["3".into(), "2".into(), "2".into()],
+            notes: vec!["".into(), "".into(), "Right side only".into()],
+        }
+    }
+
+    #[test]
+    fn included_rows_come_back_in_the_chosen_order() {
+        let (intro, items) = form().validate().unwrap();
+        assert_eq!(intro, "Keep it gentle.");
+        let ids: Vec<&str> = items.iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(ids, ["c", "a"]);
+        assert_eq!(items[0].1.notes.as_deref(), Some("Right side only"));
+    }
+
+    #[test]
+    fn bad_doses_and_empty_routines_are_refused() {
+        let mut bad = form();
+        bad.seconds[0] = "9999".into();
+        assert!(bad.validate().unwrap_err()["items"].starts_with("Item 1: Seconds"));
+        let none = RoutineForm { include: vec![], ..form() };
+        assert!(none.validate().unwrap_err()["items"].contains("Tick at least one"));
+    }
+}

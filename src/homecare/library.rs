@@ -1,0 +1,152 @@
+//! The exercise library: shipped self-care items (from `exercises.toml`, kept in step with the
+//! database at every start) for every catalog muscle.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use crate::db::schema::exercises;
+use crate::db::{DbConn, write_tx};
+use crate::error::AppError;
+
+const SHIPPED: &str = include_str!("exercises.toml");
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Deserialize, PartialEq)]
+#[diesel(table_name = exercises)]
+pub struct Exercise {
+    #[serde(default)]
+    pub id: String,
+    pub code: String,
+    #[serde(rename = "muscle")]
+    pub muscle_id: String,
+    pub kind: String,
+    pub tool: String,
+    pub title: String,
+    pub instructions: String,
+    pub seconds: i32,
+    pub repetitions: i32,
+    pub times_per_day: i32,
+    pub rest_days_note: String,
+    #[serde(default = "shipped")]
+    pub shipped: bool,
+    #[serde(default)]
+    pub created_by: Option<String>,
+    #[serde(default = "epoch")]
+    pub created_at: NaiveDateTime,
+}
+
+fn shipped() -> bool {
+    true
+}
+
+fn epoch() -> NaiveDateTime {
+    NaiveDateTime::default()
+}
+
+#[derive(Deserialize)]
+struct LibraryFile {
+    exercise: Vec<Exercise>,
+}
+
+/// The shipped library, with ids equal to codes.
+pub fn shipped_items() -> Result<Vec<Exercise>, String> {
+    let file: LibraryFile = toml::from_str(SHIPPED).map_err(|e| format!("exercises.toml: {e}"))?;
+    Ok(file.exercise.into_iter().map(|e| Exercise { id: e.code.clone(), ..e }).collect())
+}
+
+fn same(a: &Exercise, b: &Exercise) -> bool {
+    (&a.muscle_id, &a.kind, &a.tool, &a.title, &a.instructions, &a.rest_days_note)
+        == (&b.muscle_id, &b.kind, &b.tool, &b.title, &b.instructions, &b.rest_days_note)
+        && (a.seconds, a.repetitions, a.times_per_day) == (b.seconds, b.repetitions, b.times_per_day)
+}
+
+/// Inserts new and updates changed shipped items. Runs after the muscle catalog is seeded.
+pub fn seed(conn: &mut DbConn) -> Result<usize, AppError> {
+    let wanted = shipped_items().map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
+    write_tx(conn, |conn| {
+        let existing: HashMap<String, Exercise> = exercises::table
+            .filter(exercises::shipped.eq(true))
+            .select(Exercise::as_select())
+            .load(conn)?
+            .into_iter()
+            .map(|e| (e.id.clone(), e))
+            .collect();
+        let now = Utc::now().naive_utc();
+        let mut written = 0;
+        for item in wanted {
+            match existing.get(&item.id) {
+                Some(current) if same(current, &item) => continue,
+                Some(_) => {
+                    diesel::update(exercises::table.find(&item.id))
+                        .set((
+                            exercises::muscle_id.eq(&item.muscle_id),
+                            exercises::kind.eq(&item.kind),
+                            exercises::tool.eq(&item.tool),
+                            exercises::title.eq(&item.title),
+                            exercises::instructions.eq(&item.instructions),
+                            exercises::seconds.eq(item.seconds),
+                            exercises::repetitions.eq(item.repetitions),
+                            exercises::times_per_day.eq(item.times_per_day),
+                            exercises::rest_days_note.eq(&item.rest_days_note),
+                        ))
+                        .execute(conn)?;
+                }
+                None => {
+                    diesel::insert_into(exercises::table)
+                        .values(&Exercise { created_at: now, ..item })
+                        .execute(conn)?;
+                }
+            }
+            written += 1;
+        }
+        Ok(written)
+    })
+}
+
+/// The items for some muscles: self-massage before stretches.
+pub fn for_muscles(conn: &mut DbConn, muscle_ids: &[String]) -> Result<Vec<Exercise>, AppError> {
+    Ok(exercises::table
+        .filter(exercises::muscle_id.eq_any(muscle_ids))
+        .select(Exercise::as_select())
+        .order((exercises::muscle_id.asc(), exercises::kind.desc(), exercises::code.asc()))
+        .limit(2000)
+        .load(conn)?)
+}
+
+/// The items with these ids.
+pub fn by_ids(conn: &mut DbConn, ids: &[String]) -> Result<Vec<Exercise>, AppError> {
+    Ok(exercises::table.filter(exercises::id.eq_any(ids)).select(Exercise::as_select()).load(conn)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_catalog_muscle_has_a_self_massage_item() {
+        let items = shipped_items().unwrap();
+        let muscles = crate::charting::catalog::shipped().unwrap();
+        for muscle in &muscles {
+            assert!(
+                items.iter().any(|e| e.muscle_id == muscle.code && e.kind == "self_massage"),
+                "{}",
+                muscle.code
+            );
+        }
+        for item in &items {
+            assert!(
+                muscles.iter().any(|m| m.code == item.muscle_id),
+                "{} names an unknown muscle",
+                item.code
+            );
+            assert!(matches!(item.kind.as_str(), "self_massage" | "stretch"));
+            assert!(
+                (10..=120).contains(&item.seconds) && (1..=10).contains(&item.times_per_day),
+                "{}",
+                item.code
+            );
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! Home care: the exercise library, routines built from a client's active trigger points and
+//! sent by email, and the private link where the client records what they did.
+
+pub mod forms;
+pub mod library;
+pub mod links;
+pub mod model;
+pub mod public;
+pub mod routes;
+pub mod views;

@@ -1,0 +1,164 @@
+//! Routines: a numbered version per client, edited as a draft, final once sent (the database
+//! refuses later changes), each item carrying its own dose.
+
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use crate::clients::model::Client;
+use crate::db::DbConn;
+use crate::db::schema::{clients, routine_items, routines};
+use crate::error::AppError;
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = routines)]
+pub struct Routine {
+    pub id: String,
+    pub client_id: String,
+    pub therapist_id: String,
+    pub version: i32,
+    pub intro: String,
+    pub status: String,
+    pub sent_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl Routine {
+    pub fn is_sent(&self) -> bool {
+        self.status == "sent"
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = routine_items)]
+pub struct RoutineItem {
+    pub id: String,
+    pub routine_id: String,
+    pub position: i32,
+    pub exercise_id: Option<String>,
+    pub title: String,
+    pub instructions: String,
+    pub seconds: i32,
+    pub repetitions: i32,
+    pub times_per_day: i32,
+    pub notes: Option<String>,
+}
+
+/// An item as the therapist set it, already validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemFields {
+    pub exercise_id: Option<String>,
+    pub title: String,
+    pub instructions: String,
+    pub seconds: i32,
+    pub repetitions: i32,
+    pub times_per_day: i32,
+    pub notes: Option<String>,
+}
+
+const FINAL: &str = "This routine was sent and is kept exactly as sent. Build a new version instead.";
+
+pub fn find_for_therapist(
+    conn: &mut DbConn,
+    id: &str,
+    therapist_id: &str,
+) -> Result<(Routine, Client), AppError> {
+    Ok(routines::table
+        .inner_join(clients::table)
+        .filter(routines::id.eq(id))
+        .filter(clients::therapist_id.eq(therapist_id))
+        .select((Routine::as_select(), Client::as_select()))
+        .first(conn)?)
+}
+
+pub fn items(conn: &mut DbConn, routine_id: &str) -> Result<Vec<RoutineItem>, AppError> {
+    Ok(routine_items::table
+        .filter(routine_items::routine_id.eq(routine_id))
+        .select(RoutineItem::as_select())
+        .order(routine_items::position.asc())
+        .load(conn)?)
+}
+
+/// A client's routines, newest version first.
+pub fn for_client(conn: &mut DbConn, client_id: &str) -> Result<Vec<Routine>, AppError> {
+    Ok(routines::table
+        .filter(routines::client_id.eq(client_id))
+        .select(Routine::as_select())
+        .order(routines::version.desc())
+        .limit(200)
+        .load(conn)?)
+}
+
+fn replace_items(conn: &mut DbConn, routine_id: &str, items: &[ItemFields]) -> Result<(), AppError> {
+    diesel::delete(routine_items::table.filter(routine_items::routine_id.eq(routine_id))).execute(conn)?;
+    for (position, item) in items.iter().enumerate() {
+        diesel::insert_into(routine_items::table)
+            .values((
+                routine_items::id.eq(uuid::Uuid::now_v7().to_string()),
+                routine_items::routine_id.eq(routine_id),
+                routine_items::position.eq(i32::try_from(position).unwrap_or(i32::MAX)),
+                routine_items::exercise_id.eq(&item.exercise_id),
+                routine_items::title.eq(&item.title),
+                routine_items::instructions.eq(&item.instructions),
+                routine_items::seconds.eq(item.seconds),
+                routine_items::repetitions.eq(item.repetitions),
+                routine_items::times_per_day.eq(item.times_per_day),
+                routine_items::notes.eq(&item.notes),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Saves the client's draft routine, creating the next version if there is no draft.
+/// Call inside a write transaction.
+pub fn save_draft(
+    conn: &mut DbConn,
+    client: &Client,
+    therapist_id: &str,
+    intro: &str,
+    items: &[ItemFields],
+) -> Result<Routine, AppError> {
+    let now = Utc::now().naive_utc();
+    let existing = for_client(conn, &client.id)?;
+    let id = match existing.iter().find(|r| !r.is_sent()) {
+        Some(draft) => {
+            diesel::update(routines::table.find(&draft.id))
+                .set((routines::intro.eq(intro), routines::updated_at.eq(now)))
+                .execute(conn)?;
+            draft.id.clone()
+        }
+        None => {
+            let id = uuid::Uuid::now_v7().to_string();
+            let version = existing.first().map_or(1, |r| r.version + 1);
+            diesel::insert_into(routines::table)
+                .values((
+                    routines::id.eq(&id),
+                    routines::client_id.eq(&client.id),
+                    routines::therapist_id.eq(therapist_id),
+                    routines::version.eq(version),
+                    routines::intro.eq(intro),
+                    routines::status.eq("draft"),
+                    routines::created_at.eq(now),
+                    routines::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+            id
+        }
+    };
+    replace_items(conn, &id, items)?;
+    Ok(routines::table.find(&id).select(Routine::as_select()).first(conn)?)
+}
+
+/// Marks a draft as sent; from then on the database keeps it as it is. Call inside a write
+/// transaction (with the outbox row that carries it).
+pub fn mark_sent(conn: &mut DbConn, routine: &Routine, now: NaiveDateTime) -> Result<(), AppError> {
+    let changed = diesel::update(routines::table.find(&routine.id))
+        .filter(routines::status.eq("draft"))
+        .set((routines::status.eq("sent"), routines::sent_at.eq(Some(now)), routines::updated_at.eq(now)))
+        .execute(conn)?;
+    if changed == 0 {
+        return Err(AppError::Conflict(FINAL.into()));
+    }
+    Ok(())
+}

@@ -1,0 +1,206 @@
+//! The outbox table: one row per email, written in the same transaction as the change that
+//! causes it, then claimed, delivered and marked by the worker.
+//!
+//! Statuses: `pending` (waiting for its next attempt), `sending` (claimed under a lease),
+//! `sent`, `failed` (a permanent error or too many attempts; a therapist may retry it).
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+use diesel::sql_types::{Integer, Timestamp};
+
+use crate::db::DbConn;
+use crate::db::schema::outbox;
+use crate::error::AppError;
+
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
+#[diesel(table_name = outbox)]
+pub struct OutboxRow {
+    pub id: String,
+    pub kind: String,
+    pub client_id: Option<String>,
+    pub created_by: Option<String>,
+    pub to_address: String,
+    pub to_name: Option<String>,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    pub message_id: String,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub locked_until: Option<NaiveDateTime>,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+/// An email to queue.
+#[derive(Debug, Clone)]
+pub struct NewEmail {
+    pub kind: &'static str,
+    pub client_id: Option<String>,
+    pub created_by: Option<String>,
+    pub to_address: String,
+    pub to_name: Option<String>,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+}
+
+/// Queues an email; the caller's transaction decides whether it exists. `message_id` builds the
+/// stable Message-ID from the new row's id.
+pub fn enqueue(
+    conn: &mut DbConn,
+    email: &NewEmail,
+    now: NaiveDateTime,
+    message_id: impl FnOnce(&str) -> String,
+) -> Result<String, AppError> {
+    let id = uuid::Uuid::now_v7().to_string();
+    diesel::insert_into(outbox::table)
+        .values((
+            outbox::id.eq(&id),
+            outbox::kind.eq(email.kind),
+            outbox::client_id.eq(&email.client_id),
+            outbox::created_by.eq(&email.created_by),
+            outbox::to_address.eq(&email.to_address),
+            outbox::to_name.eq(&email.to_name),
+            outbox::subject.eq(&email.subject),
+            outbox::body_text.eq(&email.body_text),
+            outbox::body_html.eq(&email.body_html),
+            outbox::message_id.eq(message_id(&id)),
+            outbox::status.eq("pending"),
+            outbox::attempts.eq(0),
+            outbox::next_attempt_at.eq(now),
+            outbox::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+const CLAIM_SQLITE: &str = "UPDATE outbox SET status = 'sending', locked_until = ?, attempts = attempts + 1 \
+    WHERE id IN (SELECT id FROM outbox WHERE (status = 'pending' AND next_attempt_at <= ?) \
+    OR (status = 'sending' AND locked_until < ?) ORDER BY next_attempt_at, id LIMIT ?) RETURNING *";
+/// SKIP LOCKED lets several instances claim disjoint batches without waiting on each other.
+const CLAIM_POSTGRES: &str = "UPDATE outbox SET status = 'sending', locked_until = $1, attempts = attempts + 1 \
+    WHERE id IN (SELECT id FROM outbox WHERE (status = 'pending' AND next_attempt_at <= $2) \
+    OR (status = 'sending' AND locked_until < $3) ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) \
+    RETURNING *";
+
+/// Claims up to `limit` due rows under a lease until `lease_until`. A row whose worker died
+/// mid-send is claimed again once its lease has run out. Call inside a write transaction.
+pub fn claim(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+    limit: i32,
+) -> Result<Vec<OutboxRow>, AppError> {
+    let rows = match conn {
+        DbConn::Sqlite(c) => diesel::sql_query(CLAIM_SQLITE)
+            .bind::<Timestamp, _>(lease_until)
+            .bind::<Timestamp, _>(now)
+            .bind::<Timestamp, _>(now)
+            .bind::<Integer, _>(limit)
+            .load::<OutboxRow>(c)?,
+        DbConn::Postgres(c) => diesel::sql_query(CLAIM_POSTGRES)
+            .bind::<Timestamp, _>(lease_until)
+            .bind::<Timestamp, _>(now)
+            .bind::<Timestamp, _>(now)
+            .bind::<Integer, _>(limit)
+            .load::<OutboxRow>(c)?,
+    };
+    Ok(rows)
+}
+
+pub fn mark_sent(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<(), AppError> {
+    diesel::update(outbox::table.find(id))
+        .set((
+            outbox::status.eq("sent"),
+            outbox::sent_at.eq(Some(now)),
+            outbox::locked_until.eq(None::<NaiveDateTime>),
+            outbox::last_error.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// How long to wait before attempt `attempts + 1`: 30 s doubling to at most an hour.
+pub fn backoff(attempts: i32) -> Duration {
+    let exponent = attempts.clamp(1, 8) - 1;
+    Duration::seconds((30_i64 << exponent).min(3600))
+}
+
+/// A transient failure: try again after the backoff, or give up after `max_attempts`.
+pub fn mark_retry(
+    conn: &mut DbConn,
+    row: &OutboxRow,
+    now: NaiveDateTime,
+    reason: &str,
+    max_attempts: i32,
+) -> Result<(), AppError> {
+    if row.attempts >= max_attempts {
+        return mark_failed(conn, &row.id, &format!("gave up after {} attempts: {reason}", row.attempts));
+    }
+    diesel::update(outbox::table.find(&row.id))
+        .set((
+            outbox::status.eq("pending"),
+            outbox::next_attempt_at.eq(now + backoff(row.attempts)),
+            outbox::locked_until.eq(None::<NaiveDateTime>),
+            outbox::last_error.eq(Some(reason)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn mark_failed(conn: &mut DbConn, id: &str, reason: &str) -> Result<(), AppError> {
+    diesel::update(outbox::table.find(id))
+        .set((
+            outbox::status.eq("failed"),
+            outbox::locked_until.eq(None::<NaiveDateTime>),
+            outbox::last_error.eq(Some(reason)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Puts a failed message back in the queue (a therapist's "try again").
+pub fn retry(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<bool, AppError> {
+    let changed = diesel::update(outbox::table.find(id))
+        .filter(outbox::status.eq("failed"))
+        .set((outbox::status.eq("pending"), outbox::attempts.eq(0), outbox::next_attempt_at.eq(now)))
+        .execute(conn)?;
+    Ok(changed == 1)
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> Result<OutboxRow, AppError> {
+    Ok(outbox::table.find(id).select(OutboxRow::as_select()).first(conn)?)
+}
+
+/// The newest messages, for the admin's outbox page.
+pub fn recent(conn: &mut DbConn, limit: i64) -> Result<Vec<OutboxRow>, AppError> {
+    Ok(outbox::table
+        .select(OutboxRow::as_select())
+        .order((outbox::created_at.desc(), outbox::id.desc()))
+        .limit(limit)
+        .load(conn)?)
+}
+
+/// A client's messages, newest first.
+pub fn for_client(conn: &mut DbConn, client_id: &str, limit: i64) -> Result<Vec<OutboxRow>, AppError> {
+    Ok(outbox::table
+        .filter(outbox::client_id.eq(client_id))
+        .select(OutboxRow::as_select())
+        .order((outbox::created_at.desc(), outbox::id.desc()))
+        .limit(limit)
+        .load(conn)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_an_hour() {
+        let secs: Vec<i64> = (1..=10).map(|n| backoff(n).num_seconds()).collect();
+        assert_eq!(secs, [30, 60, 120, 240, 480, 960, 1920, 3600, 3600, 3600]);
+    }
+}
