@@ -27,6 +27,8 @@ pub struct Config {
     pub throttle_account_refill_secs: u64,
     pub throttle_ip_attempts: u32,
     pub throttle_ip_refill_secs: u64,
+    pub timezone: String,
+    pub reminder_days_before: u32,
     pub practice_name: String,
     pub practice_footer: String,
     pub mail_transport: String,
@@ -119,6 +121,12 @@ impl Config {
         if self.throttle_account_refill_secs == 0 || self.throttle_ip_refill_secs == 0 {
             return Err("throttle_*_refill_secs must be at least 1".into());
         }
+        if self.timezone.parse::<chrono_tz::Tz>().is_err() {
+            return Err(format!(
+                "timezone must be an IANA time zone such as \"Europe/Berlin\" (got {:?})",
+                self.timezone
+            ));
+        }
         if !matches!(self.mail_transport.as_str(), "folder" | "smtp") {
             return Err(format!(
                 "mail_transport must be \"folder\" or \"smtp\" (got {:?})",
@@ -143,6 +151,11 @@ impl Config {
         tracing_subscriber::EnvFilter::try_new(&self.log)
             .map_err(|e| format!("log is not a valid log filter ({e})"))?;
         Ok(self)
+    }
+
+    /// The practice's time zone (validated at load).
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.timezone.parse().unwrap_or(chrono_tz::UTC)
     }
 
     /// Whether the public URL is https, which turns on Secure cookies and HSTS.

@@ -12,6 +12,7 @@ pub mod clients;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod followups;
 pub mod homecare;
 pub mod mail;
 pub mod visits;
@@ -66,6 +67,12 @@ impl AppState {
             config.smtp_timeout_secs,
             config.mail_max_attempts,
             config.mail_poll_secs,
+            (config.reminder_days_before > 0).then(|| mail::worker::Reminders {
+                tz: config.tz(),
+                days_before: config.reminder_days_before,
+                practice_name: config.practice_name.clone(),
+                practice_footer: config.practice_footer.clone(),
+            }),
         );
         Ok(AppState {
             mail_worker,

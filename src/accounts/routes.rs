@@ -239,8 +239,25 @@ pub async fn logout(
     Ok(response)
 }
 
-pub async fn home(CurrentUser(me): CurrentUser, ctx: Ctx) -> Result<HttpResponse, AppError> {
-    ok(&HomePage { ctx, name: me.user.display_name })
+pub async fn home(
+    state: web::Data<AppState>,
+    CurrentUser(me): CurrentUser,
+    ctx: Ctx,
+) -> Result<HttpResponse, AppError> {
+    let today = crate::followups::schedule::today_in(state.config.tz(), Utc::now().naive_utc());
+    let dashboard = if me.user.is_therapist {
+        let therapist = me.user.id.clone();
+        let rows = state
+            .db
+            .run(move |conn| {
+                crate::followups::model::open_until(conn, &therapist, today + chrono::Duration::days(7))
+            })
+            .await?;
+        Some(crate::followups::views::Dashboard::from_rows(rows, today))
+    } else {
+        None
+    };
+    ok(&HomePage { ctx, name: me.user.display_name, dashboard, today })
 }
 
 pub async fn password_form(CurrentUser(me): CurrentUser, ctx: Ctx) -> Result<HttpResponse, AppError> {

@@ -44,6 +44,10 @@ pub struct PasswordPage {
 pub struct HomePage {
     pub ctx: Ctx,
     pub name: String,
+    /// Follow-ups by bucket, for therapists.
+    pub dashboard: Option<crate::followups::views::Dashboard>,
+    /// The practice's date.
+    pub today: chrono::NaiveDate,
 }
 
 #[derive(Template)]

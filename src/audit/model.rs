@@ -52,6 +52,15 @@ vocabulary!(
         LinkRefused => ("link.refused", "Invalid client link refused"),
         ConsentWithdraw => ("consent.withdraw", "Client withdrew email consent"),
         OutboxView => ("outbox.view", "Read the outbox"),
+        ExerciseCreate => ("exercise.create", "Added a home-care exercise"),
+        EmailSent => ("email.sent", "Email delivered"),
+        EmailFailed => ("email.failed", "Email could not be delivered"),
+        FollowupCreate => ("followup.create", "Scheduled a follow-up"),
+        FollowupDone => ("followup.done", "Completed a follow-up"),
+        FollowupCancel => ("followup.cancel", "Cancelled a follow-up"),
+        CalendarRotate => ("calendar.rotate", "Created a calendar feed link"),
+        CalendarRevoke => ("calendar.revoke", "Revoked the calendar feed"),
+        CalendarFetch => ("calendar.fetch", "Calendar feed fetched"),
     }
 );
 

@@ -20,6 +20,8 @@ pub enum Purpose {
     ClientLink,
     /// Withdrawing email consent from a link in an email; `sub` is the client, `sid` the link row.
     Unsubscribe,
+    /// A therapist's calendar feed; `sub` is the therapist, `sid` the feed row.
+    CalendarFeed,
 }
 
 impl Purpose {
@@ -28,6 +30,7 @@ impl Purpose {
             Purpose::Login => "login",
             Purpose::ClientLink => "client-link",
             Purpose::Unsubscribe => "unsubscribe",
+            Purpose::CalendarFeed => "calendar-feed",
         }
     }
 }

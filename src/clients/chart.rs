@@ -27,6 +27,9 @@ pub struct Chart {
     pub map: BodyMap,
     pub routines: Vec<crate::homecare::model::Routine>,
     pub emails: Vec<crate::mail::outbox::OutboxRow>,
+    pub followups: Vec<crate::followups::model::Followup>,
+    /// Adherence to the latest sent routine, if any.
+    pub adherence: Option<crate::homecare::links::Adherence>,
 }
 
 /// Loads the chart of a client treated by `actor`, and audits the read.
@@ -49,6 +52,13 @@ pub fn load(
     };
     let routines = crate::homecare::model::for_client(conn, &client.id)?;
     let emails = crate::mail::outbox::for_client(conn, &client.id, 10)?;
+    let followups = crate::followups::model::open_for_client(conn, &client.id)?;
+    let adherence = match routines.iter().find(|r| r.is_sent()).and_then(|r| Some((r, r.sent_at?))) {
+        Some((routine, sent)) => {
+            Some(crate::homecare::links::adherence(conn, &routine.id, sent.date(), Utc::now().date_naive())?)
+        }
+        None => None,
+    };
     audit::record(conn, actor, Action::ClientView, Some(("client", &client.id)), Outcome::Success, None)?;
 
     let visits = visit_list
@@ -83,7 +93,7 @@ pub fn load(
         })
         .collect();
     let (muscles, map) = histories(&all_findings);
-    Ok(Chart { client, visits, muscles, factors, candidates, map, routines, emails })
+    Ok(Chart { client, visits, muscles, factors, candidates, map, routines, emails, followups, adherence })
 }
 
 /// A muscle's findings on one side, oldest first, each with its index in the input.

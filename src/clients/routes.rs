@@ -129,6 +129,8 @@ pub async fn show_chart(
         interactive: false,
         routines: chart.routines,
         emails: chart.emails,
+        followups: chart.followups,
+        adherence: chart.adherence,
     })
 }
 

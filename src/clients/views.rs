@@ -111,6 +111,8 @@ pub struct ChartPage {
     pub interactive: bool,
     pub routines: Vec<crate::homecare::model::Routine>,
     pub emails: Vec<crate::mail::outbox::OutboxRow>,
+    pub followups: Vec<crate::followups::model::Followup>,
+    pub adherence: Option<crate::homecare::links::Adherence>,
 }
 
 impl ChartPage {

@@ -286,7 +286,43 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    followups (id) {
+        id -> Text,
+        client_id -> Text,
+        therapist_id -> Text,
+        series_id -> Text,
+        occurrence -> Integer,
+        due_date -> Date,
+        due_time -> Nullable<Text>,
+        due_at -> Timestamp,
+        reason_kind -> Text,
+        reason -> Nullable<Text>,
+        finding_id -> Nullable<Text>,
+        factor_id -> Nullable<Text>,
+        status -> Text,
+        repeat_every -> Nullable<Integer>,
+        repeat_unit -> Nullable<Text>,
+        repeat_until -> Nullable<Date>,
+        repeat_count -> Nullable<Integer>,
+        reminder_sent_at -> Nullable<Timestamp>,
+        completed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    calendar_feeds (id) {
+        id -> Text,
+        therapist_id -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(followups -> clients (client_id));
 diesel::joinable!(exercises -> muscles (muscle_id));
 diesel::joinable!(routine_items -> routines (routine_id));
 diesel::joinable!(routines -> clients (client_id));
@@ -319,4 +355,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     client_links,
     checkins,
     pain_reports,
+    followups,
+    calendar_feeds,
 );

@@ -96,6 +96,86 @@ impl RoutineForm {
     }
 }
 
+/// A practice-specific exercise.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ExerciseForm {
+    pub muscle_id: String,
+    pub kind: String,
+    pub tool: String,
+    pub title: String,
+    pub instructions: String,
+    pub seconds: String,
+    pub repetitions: String,
+    pub times_per_day: String,
+    pub rest_days_note: String,
+}
+
+/// Tools a client may use at home.
+pub const TOOLS: [(&str, &str); 5] = [
+    ("ball", "Ball"),
+    ("foam_roller", "Foam roller"),
+    ("hook_tool", "Hook tool"),
+    ("hands", "Hands"),
+    ("none", "No tool"),
+];
+
+impl ExerciseForm {
+    pub fn initial() -> ExerciseForm {
+        ExerciseForm {
+            kind: "self_massage".into(),
+            tool: "ball".into(),
+            seconds: "45".into(),
+            repetitions: "2".into(),
+            times_per_day: "3".into(),
+            ..ExerciseForm::default()
+        }
+    }
+
+    /// Checks everything but whether the muscle exists (the caller asks the catalog).
+    pub fn validate(&self, created_by: &str) -> Result<crate::homecare::library::Exercise, FieldErrors> {
+        let mut c = Checker::default();
+        let muscle_id = c.required("muscle_id", &self.muscle_id, 200, "a muscle");
+        let kind = match self.kind.as_str() {
+            kind @ ("self_massage" | "stretch") => kind.to_owned(),
+            _ => {
+                c.fail("kind", "Choose self-massage or stretch.");
+                String::new()
+            }
+        };
+        if !TOOLS.iter().any(|(code, _)| *code == self.tool) {
+            c.fail("tool", "Choose a tool from the list.");
+        }
+        let title = c.required("title", &self.title, 150, "a title");
+        let instructions = c.required("instructions", &self.instructions, 2000, "the instructions");
+        let seconds = c.int_in("seconds", &self.seconds, 5..=600, "Seconds");
+        let repetitions = c.int_in("repetitions", &self.repetitions, 1..=20, "Repetitions");
+        let times = c.int_in("times_per_day", &self.times_per_day, 1..=12, "Sessions a day");
+        for (field, value) in [("seconds", seconds), ("repetitions", repetitions), ("times_per_day", times)] {
+            if value.is_none() {
+                c.fail(field, "Give a number.");
+            }
+        }
+        let item = crate::homecare::library::Exercise {
+            id: String::new(),
+            code: String::new(),
+            muscle_id,
+            kind,
+            tool: self.tool.clone(),
+            title,
+            instructions,
+            seconds: seconds.unwrap_or_default(),
+            repetitions: repetitions.unwrap_or_default(),
+            times_per_day: times.unwrap_or_default(),
+            rest_days_note: c.optional("rest_days_note", &self.rest_days_note, 300).unwrap_or_default(),
+            shipped: false,
+            created_by: Some(created_by.to_owned()),
+            created_at: chrono::NaiveDateTime::default(),
+        };
+        c.into_result(item)
+    }
+}
+
 /// The client's "done today" tick for one item.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]

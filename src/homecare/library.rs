@@ -105,6 +105,20 @@ pub fn seed(conn: &mut DbConn) -> Result<usize, AppError> {
     })
 }
 
+/// Adds a practice-specific item. Call inside a write transaction.
+pub fn insert_custom(conn: &mut DbConn, item: &Exercise) -> Result<Exercise, AppError> {
+    let id = uuid::Uuid::now_v7().to_string();
+    let row = Exercise {
+        code: format!("custom-{id}"),
+        id,
+        shipped: false,
+        created_at: Utc::now().naive_utc(),
+        ..item.clone()
+    };
+    diesel::insert_into(exercises::table).values(&row).execute(conn)?;
+    Ok(row)
+}
+
 /// The items for some muscles: self-massage before stretches.
 pub fn for_muscles(conn: &mut DbConn, muscle_ids: &[String]) -> Result<Vec<Exercise>, AppError> {
     Ok(exercises::table

@@ -431,3 +431,82 @@ pub async fn list_outbox(
         .await?;
     ok(&OutboxPage { ctx, rows })
 }
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct BackQuery {
+    /// A client id whose builder to return to.
+    client: String,
+}
+
+async fn exercise_page(
+    state: &AppState,
+    ctx: Ctx,
+    form: crate::homecare::forms::ExerciseForm,
+    errors: FieldErrors,
+    back: String,
+) -> Result<HttpResponse, AppError> {
+    let muscles = state.db.run(crate::charting::catalog::all).await?;
+    let page = crate::homecare::views::ExerciseFormPage { ctx, form, errors, muscles, back };
+    if page.errors.is_empty() { ok(&page) } else { invalid(&page) }
+}
+
+pub async fn new_exercise_form(
+    state: web::Data<AppState>,
+    _me: TherapistUser,
+    ctx: Ctx,
+    query: web::Query<BackQuery>,
+) -> Result<HttpResponse, AppError> {
+    let form = crate::homecare::forms::ExerciseForm::initial();
+    exercise_page(&state, ctx, form, FieldErrors::new(), query.into_inner().client).await
+}
+
+pub async fn create_exercise(
+    state: web::Data<AppState>,
+    me: TherapistUser,
+    ctx: Ctx,
+    actor: Actor,
+    query: web::Query<BackQuery>,
+    form: web::Form<crate::homecare::forms::ExerciseForm>,
+) -> Result<HttpResponse, AppError> {
+    let (form, back) = (form.into_inner(), query.into_inner().client);
+    let item = match form.validate(me.id()) {
+        Ok(item) => item,
+        Err(errors) => return exercise_page(&state, ctx, form, errors, back).await,
+    };
+    let result = state
+        .db
+        .write(move |conn| {
+            if crate::charting::catalog::find(conn, &item.muscle_id)?.is_none() {
+                return Err(AppError::field("muscle_id", "Choose a muscle from the catalog."));
+            }
+            let row = library::insert_custom(conn, &item)?;
+            audit::record(
+                conn,
+                &actor,
+                Action::ExerciseCreate,
+                Some(("exercise", &row.id)),
+                Outcome::Success,
+                None,
+            )?;
+            Ok(row)
+        })
+        .await;
+    match result {
+        Ok(row) => {
+            // Back to the builder the therapist came from, if it is a client id we can name safely.
+            let to = if !back.is_empty() && back.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+                format!("/clients/{back}/routine")
+            } else {
+                "/".to_owned()
+            };
+            Ok(see_other_with(
+                &state.cookie_names,
+                &to,
+                Flash::success(format!("\"{}\" was added to the library.", row.title)),
+            ))
+        }
+        Err(AppError::Validation(errors)) => exercise_page(&state, ctx, form, errors, back).await,
+        Err(err) => Err(err),
+    }
+}

@@ -77,6 +77,23 @@ pub struct UnsubscribePage {
 }
 
 #[derive(Template)]
+#[template(path = "homecare/exercise_form.html")]
+pub struct ExerciseFormPage {
+    pub ctx: Ctx,
+    pub form: crate::homecare::forms::ExerciseForm,
+    pub errors: FieldErrors,
+    pub muscles: Vec<crate::charting::catalog::Muscle>,
+    /// The client whose builder to return to, if any.
+    pub back: String,
+}
+
+impl ExerciseFormPage {
+    pub fn tools(&self) -> &'static [(&'static str, &'static str)] {
+        &crate::homecare::forms::TOOLS
+    }
+}
+
+#[derive(Template)]
 #[template(path = "admin/outbox.html")]
 pub struct OutboxPage {
     pub ctx: Ctx,

@@ -53,6 +53,48 @@ struct Html<'a> {
     m: &'a RoutineMail<'a>,
 }
 
+/// The parts of a follow-up reminder.
+pub struct ReminderMail<'a> {
+    pub practice: Practice<'a>,
+    pub greeting_name: String,
+    /// e.g. "Tuesday 24 November 2026, 09:00".
+    pub when: String,
+}
+
+#[derive(Template)]
+#[template(path = "email/reminder_subject.txt")]
+struct ReminderSubject<'a> {
+    m: &'a ReminderMail<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "email/reminder.txt")]
+struct ReminderText<'a> {
+    m: &'a ReminderMail<'a>,
+}
+
+#[derive(Template)]
+#[template(path = "email/reminder.html")]
+struct ReminderHtml<'a> {
+    m: &'a ReminderMail<'a>,
+}
+
+/// A reminder of an upcoming follow-up. Says when, not why: the reason is clinical.
+pub fn reminder(mail: &ReminderMail, client: &Client) -> Result<NewEmail, AppError> {
+    let to_address =
+        client.email.clone().ok_or_else(|| AppError::Conflict("The client has no email address.".into()))?;
+    Ok(NewEmail {
+        kind: "reminder",
+        client_id: Some(client.id.clone()),
+        created_by: None,
+        to_address,
+        to_name: Some(format!("{} {}", client.first_name, client.last_name)),
+        subject: render(&ReminderSubject { m: mail })?.trim().to_owned(),
+        body_text: render(&ReminderText { m: mail })?,
+        body_html: render(&ReminderHtml { m: mail })?,
+    })
+}
+
 /// The email that carries a home-care routine and the client's private link.
 pub fn routine(mail: &RoutineMail, client: &Client, created_by: &str) -> Result<NewEmail, AppError> {
     let to_address =

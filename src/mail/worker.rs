@@ -8,10 +8,25 @@ use std::time::Duration as StdDuration;
 use chrono::{Duration, NaiveDateTime, Utc};
 use tokio::sync::Notify;
 
+use crate::audit::model::{self as audit, Action, Actor, Outcome};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::mail::outbox;
 use crate::mail::transport::Mailer;
+
+/// Every delivery outcome that ends a message's journey is audited, with the client it concerns.
+fn audit_delivery(
+    conn: &mut crate::db::DbConn,
+    row: &outbox::OutboxRow,
+    action: Action,
+    outcome: Outcome,
+    detail: Option<String>,
+) -> Result<(), AppError> {
+    let actor = Actor { user_id: None, label: Some("mail worker".into()), ip: None };
+    let detail =
+        Some(format!("{} {}{}", row.kind, row.id, detail.map(|d| format!(": {d}")).unwrap_or_default()));
+    audit::record(conn, &actor, action, row.client_id.as_deref().map(|id| ("client", id)), outcome, detail)
+}
 
 /// Rows claimed per round.
 const BATCH: i32 = 20;
@@ -34,6 +49,16 @@ pub struct Worker {
     poll: StdDuration,
     /// Woken when this process queues mail, so it goes out without waiting for the next poll.
     pub wake: Arc<Notify>,
+    reminders: Option<Reminders>,
+}
+
+/// Follow-up reminders, queued by the worker before each round.
+#[derive(Clone)]
+pub struct Reminders {
+    pub tz: chrono_tz::Tz,
+    pub days_before: u32,
+    pub practice_name: String,
+    pub practice_footer: String,
 }
 
 impl Worker {
@@ -43,6 +68,7 @@ impl Worker {
         smtp_timeout_secs: u64,
         max_attempts: u32,
         poll_secs: u64,
+        reminders: Option<Reminders>,
     ) -> Worker {
         Worker {
             db,
@@ -53,7 +79,46 @@ impl Worker {
             max_attempts: i32::try_from(max_attempts).unwrap_or(8),
             poll: StdDuration::from_secs(poll_secs),
             wake: Arc::new(Notify::new()),
+            reminders,
         }
+    }
+
+    /// Queues a reminder for every follow-up coming up within the reminder window whose client
+    /// consented to email, once per follow-up. Returns how many were queued.
+    pub async fn queue_reminders(&self, now: NaiveDateTime) -> Result<usize, AppError> {
+        let Some(settings) = self.reminders.clone() else {
+            return Ok(0);
+        };
+        let mailer = self.mailer.clone();
+        self.db
+            .write(move |conn| {
+                let today = crate::followups::schedule::today_in(settings.tz, now);
+                let due = crate::followups::model::due_reminders(conn, today, settings.days_before)?;
+                for (followup, client) in &due {
+                    let when = match followup.time() {
+                        Some(time) => {
+                            format!("{}, {}", followup.due_date.format("%A %-d %B %Y"), time.format("%H:%M"))
+                        }
+                        None => followup.due_date.format("%A %-d %B %Y").to_string(),
+                    };
+                    let mail = crate::mail::emails::ReminderMail {
+                        practice: crate::mail::emails::Practice {
+                            name: &settings.practice_name,
+                            footer: &settings.practice_footer,
+                        },
+                        greeting_name: client
+                            .preferred_name
+                            .clone()
+                            .unwrap_or_else(|| client.first_name.clone()),
+                        when,
+                    };
+                    let email = crate::mail::emails::reminder(&mail, client)?;
+                    outbox::enqueue(conn, &email, now, |id| mailer.message_id(id))?;
+                    crate::followups::model::mark_reminded(conn, &followup.id, now)?;
+                }
+                Ok(due.len())
+            })
+            .await
     }
 
     /// The stable Message-ID for an outbox row.
@@ -63,6 +128,7 @@ impl Worker {
 
     /// Claims and delivers every row due at `now`, batch by batch.
     pub async fn run_once(&self, now: NaiveDateTime) -> Result<Round, AppError> {
+        self.queue_reminders(now).await?;
         let mut round = Round::default();
         loop {
             let lease_until = now + self.lease;
@@ -83,9 +149,30 @@ impl Worker {
                 }
                 self.db
                     .write(move |conn| match outcome {
-                        Ok(()) => outbox::mark_sent(conn, &row.id, Utc::now().naive_utc()),
+                        Ok(()) => {
+                            outbox::mark_sent(conn, &row.id, Utc::now().naive_utc())?;
+                            audit_delivery(conn, &row, Action::EmailSent, Outcome::Success, None)
+                        }
                         Err(failure) if failure.permanent => {
-                            outbox::mark_failed(conn, &row.id, &failure.reason)
+                            outbox::mark_failed(conn, &row.id, &failure.reason)?;
+                            audit_delivery(
+                                conn,
+                                &row,
+                                Action::EmailFailed,
+                                Outcome::Failure,
+                                Some(failure.reason),
+                            )
+                        }
+                        Err(failure) if row.attempts >= max_attempts => {
+                            // mark_retry gives up at this point and records why.
+                            outbox::mark_retry(conn, &row, now, &failure.reason, max_attempts)?;
+                            audit_delivery(
+                                conn,
+                                &row,
+                                Action::EmailFailed,
+                                Outcome::Failure,
+                                Some(failure.reason),
+                            )
                         }
                         Err(failure) => outbox::mark_retry(conn, &row, now, &failure.reason, max_attempts),
                     })

@@ -5,7 +5,7 @@ use actix_web::dev::ResourceDef;
 use actix_web::{HttpRequest, web};
 
 use crate::error::AppError;
-use crate::{accounts, audit, charting, clients, homecare, visits, web as site};
+use crate::{accounts, audit, charting, clients, followups, homecare, visits, web as site};
 
 /// Who may use a route. Enforced by the handler's extractors; declared here so tests can
 /// check every route against it.
@@ -100,11 +100,21 @@ route_table! {
     get  "/clients/{id}/routine"                 => homecare::routes::build_routine_form, Therapist;
     post "/clients/{id}/routine"                 => homecare::routes::save_routine, Therapist;
     post "/clients/{id}/links/revoke"            => homecare::routes::revoke_links, Therapist;
+    get  "/exercises/new"                        => homecare::routes::new_exercise_form, Therapist;
+    post "/exercises/new"                        => homecare::routes::create_exercise, Therapist;
     get  "/routines/{id}"                        => homecare::routes::show_routine, Therapist;
     get  "/routines/{id}/email"                  => homecare::routes::routine_email_preview, Therapist;
     post "/routines/{id}/send"                   => homecare::routes::send_routine, Therapist;
     post "/outbox/{id}/retry"                    => homecare::routes::retry_email, Therapist;
     get  "/admin/outbox"                         => homecare::routes::list_outbox, Admin;
+    get  "/clients/{id}/followups/new"           => followups::routes::new_followup_form, Therapist;
+    post "/clients/{id}/followups/new"           => followups::routes::create_followup, Therapist;
+    post "/followups/{id}/done"                  => followups::routes::complete_followup, Therapist;
+    post "/followups/{id}/cancel"                => followups::routes::cancel_followup, Therapist;
+    get  "/calendar"                             => followups::routes::calendar_page, Therapist;
+    post "/calendar/rotate"                      => followups::routes::rotate_calendar, Therapist;
+    post "/calendar/revoke"                      => followups::routes::revoke_calendar, Therapist;
+    get  "/calendar/feed/{token}"                => followups::routes::calendar_feed, Public;
     get  "/r/{token}"                            => homecare::public::show, Public;
     post "/r/{token}/done"                       => homecare::public::mark_done, Public;
     post "/r/{token}/pain"                       => homecare::public::report_pain, Public;

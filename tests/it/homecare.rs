@@ -149,6 +149,11 @@ async fn the_client_records_home_care_and_the_therapist_sees_adherence(backend: 
     let view = therapist.get(&format!("/routines/{}", routine.id)).await;
     assert!(view.contains("Done on 1 of 1 days (100%)"), "{}", view.body);
     assert!(view.contains("pain 4/10"));
+    let chart = therapist.get(&format!("/clients/{}", client.id)).await;
+    assert!(
+        chart.contains("done on 1 of 1 days (100%)") && chart.contains("last reported pain 4/10"),
+        "adherence on the chart"
+    );
     let actions = app.audit_actions();
     for action in ["routine.send", "link.open", "link.checkin"] {
         assert!(actions.contains(&action.to_owned()), "{action}");
@@ -243,7 +248,47 @@ async fn other_therapists_cannot_send_or_read_routines(backend: Backend) {
     assert!(app.outbox_statuses().is_empty());
 }
 
+async fn therapists_add_exercises_that_the_builder_then_proposes(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let admin = app.user("admin@example.com");
+    let client = app.create_client(&admin.id, "Clara", "Client");
+    let visit = app.open_visit(&client);
+    app.add_finding(&visit, "masseter", "left", "active");
+    let browser = app.signed_in("admin@example.com").await;
+    let url = format!("/exercises/new?client={}", client.id);
+    browser.get(&url).await;
+    let bad = browser
+        .post(
+            &url,
+            &[
+                ("muscle_id", "masseter"),
+                ("kind", "stretch"),
+                ("tool", "none"),
+                ("title", ""),
+                ("seconds", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.contains("Enter a title") && bad.contains(r#"value="0""#));
+    let fields = [
+        ("muscle_id", "masseter"),
+        ("kind", "self_massage"),
+        ("tool", "hands"),
+        ("title", "Warm jaw circles (practice)"),
+        ("instructions", "Rest two fingertips on the cheek muscle and make slow circles."),
+        ("seconds", "30"),
+        ("repetitions", "3"),
+        ("times_per_day", "2"),
+    ];
+    browser.post(&url, &fields).await.assert_redirect(&format!("/clients/{}/routine", client.id));
+    let builder = browser.get(&format!("/clients/{}/routine", client.id)).await;
+    assert!(builder.contains("Warm jaw circles (practice)"), "{}", builder.body);
+    assert!(app.audit_actions().contains(&"exercise.create".to_owned()));
+}
+
 on_both_backends!(
+    therapists_add_exercises_that_the_builder_then_proposes,
     the_builder_proposes_items_for_active_trigger_points,
     a_sent_routine_is_kept_as_sent_and_the_next_is_a_new_version,
     the_client_records_home_care_and_the_therapist_sees_adherence,

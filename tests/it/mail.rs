@@ -36,6 +36,7 @@ async fn the_routine_email_arrives_with_both_bodies_and_a_working_link(backend: 
     let round = app.state.mail_worker.run_once(Utc::now().naive_utc()).await.unwrap();
     assert_eq!(round, Round { sent: 1, retrying: 0, failed: 0 });
     assert_eq!(app.outbox_statuses(), ["sent"]);
+    assert!(app.audit_actions().contains(&"email.sent".to_owned()), "every delivery is audited");
 
     let messages = receiver.messages();
     assert_eq!(messages.len(), 1);
@@ -175,7 +176,8 @@ async fn competing_workers_deliver_each_message_exactly_once(backend: Backend) {
     let rounds = if backend == Backend::Postgres {
         let second_db = Db::connect(&app.state.config.database_url, 4).unwrap();
         let mailer = myochart::mail::transport::Mailer::from_config(&app.state.config).unwrap();
-        let second = myochart::mail::worker::Worker::new(second_db, std::sync::Arc::new(mailer), 2, 8, 5);
+        let second =
+            myochart::mail::worker::Worker::new(second_db, std::sync::Arc::new(mailer), 2, 8, 5, None);
         let (a, b) = futures_util::future::join(worker.run_once(now), second.run_once(now)).await;
         vec![a.unwrap(), b.unwrap()]
     } else {

@@ -10,6 +10,7 @@ mod charting;
 mod cli;
 mod clients;
 mod csrf;
+mod followups;
 mod homecare;
 mod mail;
 mod ownership;

@@ -15,6 +15,7 @@ struct Ids {
     factor: String,
     routine: String,
     email: String,
+    followup: String,
 }
 
 impl Ids {
@@ -29,6 +30,8 @@ impl Ids {
             &self.routine
         } else if template.starts_with("/outbox/") {
             &self.email
+        } else if template.starts_with("/followups/") {
+            &self.followup
         } else {
             &self.client
         };
@@ -70,6 +73,22 @@ async fn every_clinical_route_is_limited_to_the_treating_therapist(backend: Back
         factor: factor.id,
         routine: routine.id,
         email,
+        followup: app
+            .with_conn(|conn| {
+                let fields = myochart::followups::model::FollowupFields {
+                    due_date: chrono::Utc::now().date_naive(),
+                    due_time: None,
+                    reason_kind: "other".into(),
+                    reason: None,
+                    finding_id: None,
+                    factor_id: None,
+                    repeat: None,
+                };
+                myochart::db::write_tx(conn, |conn| {
+                    myochart::followups::model::insert(conn, &client, &alice.id, &fields, chrono_tz::UTC)
+                })
+            })
+            .id,
     };
 
     let alice_client = app.signed_in("alice@example.com").await;

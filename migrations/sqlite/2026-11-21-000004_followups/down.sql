@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS calendar_feeds;
+DROP TABLE IF EXISTS followups;

@@ -1,0 +1,226 @@
+//! Follow-ups: scheduling and repeats, the dashboard in the practice's time zone, the calendar
+//! feed (checked with an independent iCalendar parser), and reminder emails.
+
+use chrono::{Duration, NaiveTime, Utc};
+use myochart::followups::model::{self, FollowupFields};
+use myochart::followups::schedule::{self, Repeat, RepeatUnit};
+
+use crate::common::smtp::SmtpReceiver;
+use crate::common::{Backend, TestApp};
+use crate::on_both_backends;
+
+fn fields(due: chrono::NaiveDate, time: Option<&str>, repeat: Option<Repeat>) -> FollowupFields {
+    FollowupFields {
+        due_date: due,
+        due_time: time.map(|t| NaiveTime::parse_from_str(t, "%H:%M").unwrap()),
+        reason_kind: "reassess_trp".into(),
+        reason: Some("Upper trapezius".into()),
+        finding_id: None,
+        factor_id: None,
+        repeat,
+    }
+}
+
+async fn the_dashboard_buckets_by_the_practice_day(backend: Backend) {
+    // Auckland is up to 13 hours ahead of UTC, so "today" there is often tomorrow in UTC.
+    let app = TestApp::with_config(backend, |c| c.timezone = "Pacific/Auckland".into()).await;
+    app.create_user("admin@example.com", crate::common::Role::AdminTherapist);
+    let admin = app.user("admin@example.com");
+    let client = app.create_client(&admin.id, "Clara", "Client");
+    let tz = app.state.config.tz();
+    let today = schedule::today_in(tz, Utc::now().naive_utc());
+    for (days, reason) in [(-2, "late-one"), (0, "today-one"), (3, "soon-one"), (10, "later-one")] {
+        let mut f = fields(today + Duration::days(days), None, None);
+        f.reason = Some(reason.into());
+        app.with_conn(|conn| {
+            myochart::db::write_tx(conn, |conn| model::insert(conn, &client, &admin.id, &f, tz))
+        });
+    }
+    let browser = app.signed_in("admin@example.com").await;
+    let home = browser.get("/").await;
+    let section = |id: &str| {
+        home.body
+            .split(&format!("id=\"bucket-{id}\""))
+            .nth(1)
+            .unwrap()
+            .split("</ul>")
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    assert!(section("overdue").contains("late-one"), "{}", home.body);
+    assert!(section("today").contains("today-one"));
+    assert!(section("soon").contains("soon-one"));
+    assert!(!home.contains("later-one"), "beyond seven days is not on the dashboard");
+}
+
+async fn done_schedules_the_next_occurrence_until_the_series_ends(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let admin = app.user("admin@example.com");
+    let client = app.create_client(&admin.id, "Clara", "Client");
+    let browser = app.signed_in("admin@example.com").await;
+    let new = format!("/clients/{}/followups/new", client.id);
+    browser.get(&new).await;
+    let start = (Utc::now() + Duration::days(3)).date_naive();
+    let due = start.to_string();
+    let bad = browser
+        .post(
+            &new,
+            &[
+                ("due_date", "2999-01-01"),
+                ("due_time", "9am"),
+                ("reason_kind", "reassess_trp"),
+                ("reason", "typed"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.contains("Enter a time as HH:MM") && bad.contains(r#"value="typed""#));
+    let fields = [
+        ("due_date", due.as_str()),
+        ("due_time", "09:30"),
+        ("reason_kind", "next_treatment"),
+        ("reason", "Check the neck"),
+        ("repeat_every", "2"),
+        ("repeat_unit", "weeks"),
+        ("repeat_count", "2"),
+    ];
+    // Another client's trigger point cannot be linked.
+    let other = app.create_client(&admin.id, "Otto", "Other");
+    let foreign = app.add_finding(&app.open_visit(&other), "temporalis", "left", "active");
+    let mut linked = fields.to_vec();
+    linked.push(("finding_id", foreign.id.as_str()));
+    let refused = browser.post(&new, &linked).await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.contains("Choose one of this client&#39;s trigger points"), "{}", refused.body);
+    browser.post(&new, &fields).await.assert_redirect(&format!("/clients/{}", client.id));
+    let chart = browser.get(&format!("/clients/{}", client.id)).await;
+    assert!(chart.contains("Check the neck") && chart.contains("09:30"));
+    let first = app.with_conn(|conn| model::open_for_client(conn, &client.id)).remove(0);
+    browser
+        .post(&format!("/followups/{}/done", first.id), &[])
+        .await
+        .assert_redirect(&format!("/clients/{}", client.id));
+    let open = app.with_conn(|conn| model::open_for_client(conn, &client.id));
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].due_date, start + Duration::weeks(2));
+    assert_eq!(open[0].due_time.as_deref(), Some("09:30"));
+    assert_eq!((open[0].series_id.as_str(), open[0].occurrence), (first.series_id.as_str(), 2));
+    // The second of two: done ends the series.
+    browser
+        .post(&format!("/followups/{}/done", open[0].id), &[("back", "dashboard")])
+        .await
+        .assert_redirect("/");
+    assert!(app.with_conn(|conn| model::open_for_client(conn, &client.id)).is_empty());
+    assert_eq!(browser.post(&format!("/followups/{}/done", open[0].id), &[]).await.status, 409);
+    assert!(app.audit_actions().contains(&"followup.done".to_owned()));
+}
+
+async fn the_calendar_feed_parses_and_can_be_rotated_or_revoked(backend: Backend) {
+    let app = TestApp::with_config(backend, |c| c.timezone = "Europe/Berlin".into()).await;
+    app.create_user("admin@example.com", crate::common::Role::AdminTherapist);
+    let admin = app.user("admin@example.com");
+    let client = app.create_client(&admin.id, "Clara", "Client");
+    let tz = app.state.config.tz();
+    let today = schedule::today_in(tz, Utc::now().naive_utc());
+    let weekly = Repeat { every: 1, unit: RepeatUnit::Weeks, until: None, count: None };
+    app.with_conn(|conn| {
+        myochart::db::write_tx(conn, |conn| {
+            model::insert(
+                conn,
+                &client,
+                &admin.id,
+                &fields(today + Duration::days(2), Some("09:00"), Some(weekly)),
+                tz,
+            )?;
+            model::insert(conn, &client, &admin.id, &fields(today + Duration::days(5), None, None), tz)
+        })
+    });
+    let browser = app.signed_in("admin@example.com").await;
+    browser.get("/calendar").await;
+    browser.post("/calendar/rotate", &[]).await.assert_redirect("/calendar");
+    let page = browser.get("/calendar").await;
+    let url =
+        page.body.split("<code id=\"feed-url\">").nth(1).unwrap().split("</code>").next().unwrap().to_owned();
+    let path = url.trim_start_matches(&app.base).to_owned();
+    let feed = app.client().get(&path).await;
+    assert_eq!(feed.status, 200);
+    assert!(feed.header("content-type").unwrap().starts_with("text/calendar"));
+
+    let parser = ical::IcalParser::new(std::io::BufReader::new(feed.body.as_bytes()));
+    let calendars: Vec<_> = parser.collect::<Result<_, _>>().expect("the feed is valid iCalendar");
+    assert_eq!(calendars.len(), 1);
+    let events = &calendars[0].events;
+    assert_eq!(events.len(), 2);
+    let prop = |event: &ical::parser::ical::component::IcalEvent, name: &str| {
+        event.properties.iter().find(|p| p.name == name).and_then(|p| p.value.clone()).unwrap_or_default()
+    };
+    assert!(
+        events.iter().all(|e| prop(e, "SUMMARY") == "Follow-up: Clara C."),
+        "first name and initial only"
+    );
+    assert!(events.iter().all(|e| !prop(e, "UID").is_empty()));
+    let timed = events.iter().find(|e| prop(e, "DTSTART").contains('T')).expect("a timed event");
+    let expected = schedule::to_utc(tz, today + Duration::days(2), NaiveTime::from_hms_opt(9, 0, 0));
+    assert_eq!(
+        prop(timed, "DTSTART"),
+        expected.format("%Y%m%dT%H%M%SZ").to_string(),
+        "09:00 Berlin time, in UTC"
+    );
+    assert!(
+        !feed.contains("Upper trapezius") || feed.contains("DESCRIPTION"),
+        "the reason stays in the description"
+    );
+
+    // Other purposes' tokens are no feed; rotating and revoking kill the old address.
+    let session = browser.cookie("myochart_session").unwrap();
+    assert_eq!(app.client().get(&format!("/calendar/feed/{session}")).await.status, 404);
+    browser.post("/calendar/rotate", &[]).await;
+    assert_eq!(app.client().get(&path).await.status, 404);
+    browser.post("/calendar/revoke", &[]).await;
+    assert!(!browser.get("/calendar").await.contains("feed-url"));
+}
+
+async fn clients_with_consent_get_one_reminder(backend: Backend) {
+    let receiver = SmtpReceiver::start();
+    let app = TestApp::with_smtp(backend, receiver.port).await;
+    let admin = app.user("admin@example.com");
+    let consenting = app.create_client(&admin.id, "Clara", "Client");
+    let silent = app.create_client(&admin.id, "Nora", "Noconsent");
+    app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use myochart::db::schema::clients;
+        diesel::update(clients::table.find(&silent.id))
+            .set(clients::email_consent.eq(false))
+            .execute(conn)?;
+        Ok(())
+    });
+    let tz = app.state.config.tz();
+    let now = Utc::now().naive_utc();
+    let tomorrow = schedule::today_in(tz, now) + Duration::days(1);
+    app.with_conn(|conn| {
+        myochart::db::write_tx(conn, |conn| {
+            model::insert(conn, &consenting, &admin.id, &fields(tomorrow, Some("10:15"), None), tz)?;
+            model::insert(conn, &silent, &admin.id, &fields(tomorrow, None, None), tz)?;
+            model::insert(conn, &consenting, &admin.id, &fields(tomorrow + Duration::days(5), None, None), tz)
+        })
+    });
+    app.state.mail_worker.run_once(now).await.unwrap();
+    app.state.mail_worker.run_once(now).await.unwrap();
+    let messages = receiver.messages();
+    assert_eq!(messages.len(), 1, "one reminder, to the consenting client, once");
+    assert_eq!(messages[0].to, ["clara@example.com"]);
+    assert_eq!(
+        messages[0].header("Subject").as_deref(),
+        Some("Reminder: your next appointment with Test Practice")
+    );
+    let body = messages[0].decoded();
+    assert!(body.contains("10:15") && !body.contains("Upper trapezius"), "when, never why");
+}
+
+on_both_backends!(
+    the_dashboard_buckets_by_the_practice_day,
+    done_schedules_the_next_occurrence_until_the_series_ends,
+    the_calendar_feed_parses_and_can_be_rotated_or_revoked,
+    clients_with_consent_get_one_reminder,
+);
