@@ -31,6 +31,7 @@ pub struct Config {
     pub reminder_days_before: u32,
     pub practice_name: String,
     pub practice_footer: String,
+    pub practice_logo: String,
     pub mail_transport: String,
     pub mail_folder: PathBuf,
     pub mail_from: String,
@@ -126,6 +127,14 @@ impl Config {
                 "timezone must be an IANA time zone such as \"Europe/Berlin\" (got {:?})",
                 self.timezone
             ));
+        }
+        if !self.practice_logo.is_empty() {
+            let size = std::fs::metadata(&self.practice_logo)
+                .map_err(|e| format!("practice_logo {:?} cannot be read: {e}", self.practice_logo))?
+                .len();
+            if size > 256 * 1024 || crate::mail::transport::logo_type(&self.practice_logo).is_none() {
+                return Err("practice_logo must be a PNG, JPEG or GIF file of at most 256 KiB".into());
+            }
         }
         if !matches!(self.mail_transport.as_str(), "folder" | "smtp") {
             return Err(format!(

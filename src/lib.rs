@@ -72,6 +72,7 @@ impl AppState {
                 days_before: config.reminder_days_before,
                 practice_name: config.practice_name.clone(),
                 practice_footer: config.practice_footer.clone(),
+                has_logo: !config.practice_logo.is_empty(),
             }),
         );
         Ok(AppState {

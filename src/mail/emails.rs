@@ -17,11 +17,17 @@ fn render(template: &impl Template) -> Result<String, AppError> {
 pub struct Practice<'a> {
     pub name: &'a str,
     pub footer: &'a str,
+    /// Whether the logo is attached (the HTML then shows `cid:practice-logo`).
+    pub has_logo: bool,
 }
 
 impl<'a> Practice<'a> {
     pub fn from_config(config: &'a Config) -> Practice<'a> {
-        Practice { name: &config.practice_name, footer: &config.practice_footer }
+        Practice {
+            name: &config.practice_name,
+            footer: &config.practice_footer,
+            has_logo: !config.practice_logo.is_empty(),
+        }
     }
 }
 

@@ -162,6 +162,17 @@ pub fn mark_failed(conn: &mut DbConn, id: &str, reason: &str) -> Result<(), AppE
     Ok(())
 }
 
+/// Whether the client still agrees to receive email (false for an unknown client).
+pub fn client_consents(conn: &mut DbConn, client_id: &str) -> Result<bool, AppError> {
+    use crate::db::schema::clients;
+    Ok(clients::table
+        .find(client_id)
+        .select(clients::email_consent)
+        .first::<bool>(conn)
+        .optional()?
+        .unwrap_or(false))
+}
+
 /// Puts a failed message back in the queue (a therapist's "try again").
 pub fn retry(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<bool, AppError> {
     let changed = diesel::update(outbox::table.find(id))

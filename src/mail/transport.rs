@@ -2,13 +2,28 @@
 
 use std::time::Duration;
 
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::config::Config;
 use crate::mail::outbox::OutboxRow;
+
+/// The media type of a logo file, by its extension.
+pub fn logo_type(path: &str) -> Option<&'static str> {
+    let lower = path.to_ascii_lowercase();
+    if lower.ends_with(".png") {
+        Some("image/png")
+    } else if lower.ends_with(".jpg") || lower.ends_with(".jpeg") {
+        Some("image/jpeg")
+    } else if lower.ends_with(".gif") {
+        Some("image/gif")
+    } else {
+        None
+    }
+}
 
 /// Why a message was not delivered, and whether trying again could help.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +46,8 @@ pub struct Mailer {
     from: Mailbox,
     /// The domain of Message-IDs.
     domain: String,
+    /// The practice logo, attached inline to HTML that refers to `cid:practice-logo`.
+    logo: Option<(Vec<u8>, ContentType)>,
 }
 
 impl Mailer {
@@ -70,11 +87,20 @@ impl Mailer {
                 Transport::Folder(AsyncFileTransport::new(&config.mail_folder))
             }
         };
+        let logo = match config.practice_logo.as_str() {
+            "" => None,
+            path => {
+                let bytes = std::fs::read(path).map_err(|e| format!("practice_logo {path:?}: {e}"))?;
+                let kind = logo_type(path).ok_or("practice_logo must be a PNG, JPEG or GIF file")?;
+                Some((bytes, ContentType::parse(kind).map_err(|e| e.to_string())?))
+            }
+        };
         Ok(Mailer {
             transport,
             from,
             domain,
             deadline: Duration::from_secs(config.smtp_timeout_secs.saturating_mul(3)),
+            logo,
         })
     }
 
@@ -91,12 +117,22 @@ impl Mailer {
             None => row.to_address.parse(),
         }
         .map_err(|e| permanent(format!("the recipient address is not valid: {e}")))?;
+        let body = match &self.logo {
+            Some((bytes, kind)) if row.body_html.contains("cid:practice-logo") => {
+                MultiPart::alternative().singlepart(SinglePart::plain(row.body_text.clone())).multipart(
+                    MultiPart::related().singlepart(SinglePart::html(row.body_html.clone())).singlepart(
+                        Attachment::new_inline("practice-logo".into()).body(bytes.clone(), kind.clone()),
+                    ),
+                )
+            }
+            _ => MultiPart::alternative_plain_html(row.body_text.clone(), row.body_html.clone()),
+        };
         Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(&row.subject)
             .message_id(Some(row.message_id.clone()))
-            .multipart(MultiPart::alternative_plain_html(row.body_text.clone(), row.body_html.clone()))
+            .multipart(body)
             .map_err(|e| permanent(format!("the message could not be built: {e}")))
     }
 

@@ -12,7 +12,7 @@ use crate::audit::model::{self as audit, Action, Actor, Outcome};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::mail::outbox;
-use crate::mail::transport::Mailer;
+use crate::mail::transport::{Mailer, SendFailure};
 
 /// Every delivery outcome that ends a message's journey is audited, with the client it concerns.
 fn audit_delivery(
@@ -59,6 +59,7 @@ pub struct Reminders {
     pub days_before: u32,
     pub practice_name: String,
     pub practice_footer: String,
+    pub has_logo: bool,
 }
 
 impl Worker {
@@ -105,6 +106,7 @@ impl Worker {
                         practice: crate::mail::emails::Practice {
                             name: &settings.practice_name,
                             footer: &settings.practice_footer,
+                            has_logo: settings.has_logo,
                         },
                         greeting_name: client
                             .preferred_name
@@ -137,7 +139,22 @@ impl Worker {
                 return Ok(round);
             }
             for row in rows {
-                let outcome = self.mailer.send(&row).await;
+                // Consent is checked again at delivery: a client may have withdrawn it after
+                // the message was queued.
+                let withdrawn = match row.client_id.clone() {
+                    Some(client_id) => {
+                        !self.db.run(move |conn| outbox::client_consents(conn, &client_id)).await?
+                    }
+                    None => false,
+                };
+                let outcome = if withdrawn {
+                    Err(SendFailure {
+                        permanent: true,
+                        reason: "the client has withdrawn consent to email".into(),
+                    })
+                } else {
+                    self.mailer.send(&row).await
+                };
                 let max_attempts = self.max_attempts;
                 match &outcome {
                     Ok(()) => round.sent += 1,

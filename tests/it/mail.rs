@@ -233,7 +233,63 @@ async fn the_admin_outbox_lists_messages_without_their_content(backend: Backend)
     assert!(!page.contains("Little and often."), "bodies are not shown to admins");
 }
 
+/// A client who unsubscribes while a message waits in the queue does not get it.
+async fn consent_is_checked_again_at_delivery(backend: Backend) {
+    let receiver = SmtpReceiver::start();
+    let app = TestApp::with_smtp(backend, receiver.port).await;
+    let (browser, routine) = routine_ready(&app).await;
+    browser.post(&format!("/routines/{}/send", routine.id), &[]).await;
+    let row = app.with_conn(|conn| outbox::recent(conn, 1)).remove(0);
+    let unsubscribe = row
+        .body_text
+        .split(&format!("{}/u/", app.base))
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    let client = app.client();
+    client.get(&format!("/u/{unsubscribe}")).await;
+    client.post(&format!("/u/{unsubscribe}"), &[]).await;
+    let round = app.state.mail_worker.run_once(Utc::now().naive_utc()).await.unwrap();
+    assert_eq!(round.failed, 1);
+    assert!(receiver.messages().is_empty());
+    let row = app.with_conn(|conn| outbox::recent(conn, 1)).remove(0);
+    assert_eq!(row.status, "failed");
+    assert!(row.last_error.unwrap().contains("withdrawn consent"));
+}
+
+/// The practice logo travels inside the message (mail clients block remote images).
+async fn the_logo_is_attached_inline(backend: Backend) {
+    let receiver = SmtpReceiver::start();
+    let dir = tempfile::tempdir().unwrap();
+    let logo = dir.path().join("logo.png");
+    // A 1x1 PNG.
+    std::fs::write(&logo, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\x0f\0\x01\x01\x01\0\x18\xdd\x8d\xb0\0\0\0\0IEND\xaeB`\x82").unwrap();
+    let port = receiver.port;
+    let app = TestApp::with_config(backend, |c| {
+        c.mail_transport = "smtp".into();
+        c.smtp_host = "127.0.0.1".into();
+        c.smtp_port = port;
+        c.smtp_security = "none".into();
+        c.practice_logo = logo.display().to_string();
+    })
+    .await;
+    app.create_user("admin@example.com", crate::common::Role::AdminTherapist);
+    let (browser, routine) = routine_ready(&app).await;
+    browser.post(&format!("/routines/{}/send", routine.id), &[]).await;
+    app.state.mail_worker.run_once(Utc::now().naive_utc()).await.unwrap();
+    let mail = receiver.messages().remove(0);
+    let body = mail.decoded();
+    assert!(body.contains("multipart/related"), "{body}");
+    assert!(body.contains("Content-ID: <practice-logo>") && body.contains("Content-Type: image/png"));
+    assert!(body.contains("cid:practice-logo"));
+}
+
 on_both_backends!(
+    the_logo_is_attached_inline,
+    consent_is_checked_again_at_delivery,
     the_routine_email_arrives_with_both_bodies_and_a_working_link,
     mail_survives_a_server_that_is_down,
     a_silent_server_times_out_and_is_retried,
