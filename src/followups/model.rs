@@ -191,18 +191,27 @@ pub struct WithClient {
     pub last_name: String,
 }
 
-/// The therapist's open follow-ups due on or before `until` (overdue ones included), soonest first.
-pub fn open_until(
+/// The therapist's open follow-ups with due dates in `from..=until` (either end open), soonest
+/// first, with their clients' names.
+fn open_between(
     conn: &mut DbConn,
     therapist_id: &str,
-    until: NaiveDate,
+    from: Option<NaiveDate>,
+    until: Option<NaiveDate>,
 ) -> Result<Vec<WithClient>, AppError> {
-    Ok(followups::table
+    let mut query = followups::table
         .inner_join(clients::table)
         .filter(followups::therapist_id.eq(therapist_id))
         .filter(followups::status.eq("open"))
-        .filter(followups::due_date.le(until))
         .select((Followup::as_select(), clients::first_name, clients::last_name))
+        .into_boxed();
+    if let Some(from) = from {
+        query = query.filter(followups::due_date.ge(from));
+    }
+    if let Some(until) = until {
+        query = query.filter(followups::due_date.le(until));
+    }
+    Ok(query
         .order((followups::due_at.asc(), followups::id.asc()))
         .limit(LIMIT)
         .load::<(Followup, String, String)>(conn)?
@@ -211,24 +220,22 @@ pub fn open_until(
         .collect())
 }
 
+/// The therapist's open follow-ups due on or before `until` (overdue ones included), for the dashboard.
+pub fn open_until(
+    conn: &mut DbConn,
+    therapist_id: &str,
+    until: NaiveDate,
+) -> Result<Vec<WithClient>, AppError> {
+    open_between(conn, therapist_id, None, Some(until))
+}
+
 /// The therapist's open follow-ups from `from` on, for the calendar feed.
 pub fn open_from(
     conn: &mut DbConn,
     therapist_id: &str,
     from: NaiveDate,
 ) -> Result<Vec<WithClient>, AppError> {
-    Ok(followups::table
-        .inner_join(clients::table)
-        .filter(followups::therapist_id.eq(therapist_id))
-        .filter(followups::status.eq("open"))
-        .filter(followups::due_date.ge(from))
-        .select((Followup::as_select(), clients::first_name, clients::last_name))
-        .order((followups::due_at.asc(), followups::id.asc()))
-        .limit(LIMIT)
-        .load::<(Followup, String, String)>(conn)?
-        .into_iter()
-        .map(|(followup, first_name, last_name)| WithClient { followup, first_name, last_name })
-        .collect())
+    open_between(conn, therapist_id, Some(from), None)
 }
 
 /// A client's open follow-ups, soonest first.
