@@ -73,6 +73,8 @@ impl AppState {
                 practice_name: config.practice_name.clone(),
                 practice_footer: config.practice_footer.clone(),
                 has_logo: !config.practice_logo.is_empty(),
+                keys: Keys::new(secret),
+                public_url: config.public_url.clone(),
             }),
         );
         Ok(AppState {

@@ -178,6 +178,7 @@ async fn set_active(
             let action = if active { Action::UserActivate } else { Action::UserDeactivate };
             if !active {
                 sessions::delete_for_user(conn, &user.id)?;
+                crate::followups::calendar::revoke(conn, &user.id, chrono::Utc::now().naive_utc())?;
             }
             audit::record(conn, &actor, action, Some(("user", &user.id)), Outcome::Success, None)?;
             Ok(user)

@@ -15,6 +15,7 @@ use crate::clients::model::{self, Client};
 use crate::clients::views::{FactorRow, HistoryEntry, MuscleHistory, VisitRow};
 use crate::db::DbConn;
 use crate::error::AppError;
+use crate::followups::schedule;
 use crate::visits::model as visits;
 
 /// Everything on the chart page.
@@ -38,6 +39,7 @@ pub fn load(
     client_id: &str,
     actor: &Actor,
     zone: Option<Zone>,
+    tz: chrono_tz::Tz,
 ) -> Result<Chart, AppError> {
     let therapist_id = actor.user_id.as_deref().unwrap_or_default();
     let client = model::find_for_therapist(conn, client_id, therapist_id)?;
@@ -55,7 +57,9 @@ pub fn load(
     let followups = crate::followups::model::open_for_client(conn, &client.id)?;
     let adherence = match routines.iter().find(|r| r.is_sent()).and_then(|r| Some((r, r.sent_at?))) {
         Some((routine, sent)) => {
-            Some(crate::homecare::links::adherence(conn, &routine.id, sent.date(), Utc::now().date_naive())?)
+            let (sent_on, today) =
+                (schedule::today_in(tz, sent), schedule::today_in(tz, Utc::now().naive_utc()));
+            Some(crate::homecare::links::adherence(conn, &routine.id, sent_on, today)?)
         }
         None => None,
     };

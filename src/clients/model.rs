@@ -303,6 +303,7 @@ pub fn reassign(
     diesel::update(clients::table.find(client_id))
         .set((clients::therapist_id.eq(therapist_id), clients::updated_at.eq(Utc::now().naive_utc())))
         .execute(conn)?;
+    crate::followups::model::reassign_open(conn, client_id, therapist_id)?;
     Ok((previous, therapist_id.to_owned()))
 }
 

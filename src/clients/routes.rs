@@ -112,7 +112,8 @@ pub async fn show_chart(
 ) -> Result<HttpResponse, AppError> {
     let zone = Zone::parse(&params.zone);
     let id = id.into_inner();
-    let chart = state.db.run(move |conn| chart::load(conn, &id, &actor, zone)).await?;
+    let tz = state.config.tz();
+    let chart = state.db.run(move |conn| chart::load(conn, &id, &actor, zone, tz)).await?;
     let today = chart::today();
     ok(&ChartPage {
         ctx,

@@ -68,10 +68,15 @@ pub fn rotate(conn: &mut DbConn, therapist_id: &str, now: NaiveDateTime) -> Resu
 
 /// The feed row, if it is live and the therapist's.
 pub fn find_live(conn: &mut DbConn, id: &str, therapist_id: &str) -> Result<Option<Feed>, AppError> {
+    use crate::db::schema::users;
+    // A deactivated account, or one without the therapist role, has no feed.
     Ok(calendar_feeds::table
+        .inner_join(users::table.on(users::id.eq(calendar_feeds::therapist_id)))
         .filter(calendar_feeds::id.eq(id))
         .filter(calendar_feeds::therapist_id.eq(therapist_id))
         .filter(calendar_feeds::revoked_at.is_null())
+        .filter(users::is_active.eq(true))
+        .filter(users::is_therapist.eq(true))
         .select(Feed::as_select())
         .first(conn)
         .optional()?)
@@ -91,10 +96,8 @@ pub fn render(rows: &[WithClient], practice: &str, tz: Tz) -> String {
             .uid(&format!("{}@myochart", f.id))
             .timestamp(stamp)
             .summary(&format!("Follow-up: {} {initial}.", row.first_name))
-            .description(&match &f.reason {
-                Some(reason) => format!("{}: {reason}", f.reason_label()),
-                None => f.reason_label().to_owned(),
-            });
+            // The generic reason only: the free-text details are clinical.
+            .description(f.reason_label());
         match f.time() {
             Some(_) => {
                 let start = Utc.from_utc_datetime(&f.due_at);

@@ -122,12 +122,24 @@ pub fn insert(
     insert_row(conn, &client.id, therapist_id, &series, 1, fields, tz)
 }
 
+/// The follow-up, if its client is treated by `therapist_id` (whoever scheduled it).
 pub fn find_for_therapist(conn: &mut DbConn, id: &str, therapist_id: &str) -> Result<Followup, AppError> {
     Ok(followups::table
+        .inner_join(clients::table)
         .filter(followups::id.eq(id))
-        .filter(followups::therapist_id.eq(therapist_id))
+        .filter(clients::therapist_id.eq(therapist_id))
         .select(Followup::as_select())
         .first(conn)?)
+}
+
+/// Hands a client's open follow-ups to their new therapist. Call inside the reassignment's
+/// transaction.
+pub fn reassign_open(conn: &mut DbConn, client_id: &str, therapist_id: &str) -> Result<usize, AppError> {
+    Ok(diesel::update(
+        followups::table.filter(followups::client_id.eq(client_id)).filter(followups::status.eq("open")),
+    )
+    .set((followups::therapist_id.eq(therapist_id), followups::updated_at.eq(Utc::now().naive_utc())))
+    .execute(conn)?)
 }
 
 /// Marks an open follow-up done and, if it repeats, schedules the next occurrence (returned).
@@ -201,7 +213,7 @@ fn open_between(
 ) -> Result<Vec<WithClient>, AppError> {
     let mut query = followups::table
         .inner_join(clients::table)
-        .filter(followups::therapist_id.eq(therapist_id))
+        .filter(clients::therapist_id.eq(therapist_id))
         .filter(followups::status.eq("open"))
         .select((Followup::as_select(), clients::first_name, clients::last_name))
         .into_boxed();
@@ -271,7 +283,12 @@ pub fn due_reminders(
         .load(conn)?)
 }
 
-pub fn mark_reminded(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<(), AppError> {
-    diesel::update(followups::table.find(id)).set(followups::reminder_sent_at.eq(Some(now))).execute(conn)?;
-    Ok(())
+/// Marks a follow-up reminded, unless another worker already did. Returns whether this call
+/// did (and so should queue the reminder).
+pub fn mark_reminded(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<bool, AppError> {
+    Ok(diesel::update(followups::table.find(id))
+        .filter(followups::reminder_sent_at.is_null())
+        .set(followups::reminder_sent_at.eq(Some(now)))
+        .execute(conn)?
+        == 1)
 }

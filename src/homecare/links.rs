@@ -11,6 +11,9 @@ use crate::error::AppError;
 
 /// How long a link works.
 pub const LINK_DAYS: i64 = 120;
+/// How long an unsubscribe link works: long after the routine link, since withdrawing consent
+/// must stay possible.
+pub const UNSUBSCRIBE_DAYS: i64 = 730;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = client_links)]

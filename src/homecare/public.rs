@@ -55,6 +55,11 @@ async fn resolve(state: &AppState, token: &str, purpose: Purpose, actor: Actor) 
         .await
 }
 
+/// The client's "today": the practice's date, not UTC's.
+fn today(state: &AppState) -> chrono::NaiveDate {
+    crate::followups::schedule::today_in(state.config.tz(), Utc::now().naive_utc())
+}
+
 /// Client pages are private: never indexed, never cached.
 fn private(mut response: HttpResponse) -> HttpResponse {
     response.headers_mut().insert(
@@ -76,10 +81,11 @@ async fn page(
     pain_error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
     let routine_id = access.routine.id.clone();
+    let practice_today = today(state);
     let (items, done_today, pain_today) = state
         .db
         .run(move |conn| {
-            let today = Utc::now().date_naive();
+            let today = practice_today;
             let items = routines::items(conn, &routine_id)?;
             let done = links::done_on(conn, &routine_id, today)?;
             let pain = links::adherence(conn, &routine_id, today, today)?
@@ -137,11 +143,12 @@ pub async fn mark_done(
     let token = token.into_inner();
     let access = resolve(&state, &token, Purpose::ClientLink, actor).await?;
     let form = form.into_inner();
+    let today = today(&state);
     let done = form.done != "0";
     state
         .db
         .write(move |conn| {
-            links::set_done(conn, &access.routine.id, &form.item_id, Utc::now().date_naive(), done)?;
+            links::set_done(conn, &access.routine.id, &form.item_id, today, done)?;
             audit::record(
                 conn,
                 &access.actor,
@@ -164,6 +171,7 @@ pub async fn report_pain(
 ) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
     let access = resolve(&state, &token, Purpose::ClientLink, actor).await?;
+    let today = today(&state);
     let pain = match form.pain.trim().parse::<i32>() {
         Ok(p) if (0..=10).contains(&p) => p,
         _ => {
@@ -180,7 +188,7 @@ pub async fn report_pain(
     state
         .db
         .write(move |conn| {
-            links::report_pain(conn, &access.routine.id, Utc::now().date_naive(), pain)?;
+            links::report_pain(conn, &access.routine.id, today, pain)?;
             audit::record(
                 conn,
                 &access.actor,
@@ -194,6 +202,34 @@ pub async fn report_pain(
     Ok(private(see_other(&link_url(&token))))
 }
 
+/// The client an unsubscribe token names. Only the signature, purpose and expiry count: a
+/// revoked or expired routine link must not stop anyone from withdrawing consent.
+async fn unsubscribing(state: &AppState, token: &str, actor: Actor) -> Result<(Client, Actor), AppError> {
+    if let Err(retry_after_secs) = state.link_throttle.check(actor.ip.as_deref().unwrap_or_default()) {
+        return Err(AppError::TooManyRequests { retry_after_secs });
+    }
+    let claims = state.keys.verify(token, Purpose::Unsubscribe);
+    state
+        .db
+        .run(move |conn| {
+            use diesel::prelude::*;
+            let client: Option<Client> = match &claims {
+                Some(c) => clients::table.find(&c.sub).select(Client::as_select()).first(conn).optional()?,
+                None => None,
+            };
+            let Some(client) = client else {
+                let actor = Actor { label: Some("unsubscribe link".into()), ..actor };
+                audit::record(conn, &actor, Action::LinkRefused, None, Outcome::Denied, None)?;
+                return Err(AppError::NotFound);
+            };
+            Ok((
+                client,
+                Actor { user_id: None, label: Some("client via unsubscribe link".into()), ip: actor.ip },
+            ))
+        })
+        .await
+}
+
 pub async fn unsubscribe_form(
     state: web::Data<AppState>,
     ctx: Ctx,
@@ -201,7 +237,7 @@ pub async fn unsubscribe_form(
     token: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
-    resolve(&state, &token, Purpose::Unsubscribe, actor).await?;
+    unsubscribing(&state, &token, actor).await?;
     let page = UnsubscribePage { ctx, practice_name: state.config.practice_name.clone(), token, done: false };
     Ok(private(render(&page, actix_web::http::StatusCode::OK)?))
 }
@@ -213,13 +249,13 @@ pub async fn unsubscribe(
     token: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
-    let access = resolve(&state, &token, Purpose::Unsubscribe, actor).await?;
+    let (client, actor) = unsubscribing(&state, &token, actor).await?;
     state
         .db
         .write(move |conn| {
             use diesel::prelude::*;
             let now = Utc::now().naive_utc();
-            diesel::update(clients::table.find(&access.client.id))
+            diesel::update(clients::table.find(&client.id))
                 .set((
                     clients::email_consent.eq(false),
                     clients::email_consent_at.eq(Some(now)),
@@ -228,9 +264,9 @@ pub async fn unsubscribe(
                 .execute(conn)?;
             audit::record(
                 conn,
-                &access.actor,
+                &actor,
                 Action::ConsentWithdraw,
-                Some(("client", &access.client.id)),
+                Some(("client", &client.id)),
                 Outcome::Success,
                 None,
             )

@@ -15,6 +15,7 @@ use crate::charting::findings;
 use crate::clients::model::{self as clients, Client};
 use crate::db::DbConn;
 use crate::error::{AppError, FieldErrors};
+use crate::followups::schedule;
 use crate::homecare::forms::{RoutineForm, RowInput};
 use crate::homecare::library::{self, Exercise};
 use crate::homecare::links;
@@ -241,6 +242,7 @@ pub async fn show_routine(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let (id, therapist) = (id.into_inner(), me.id().to_owned());
+    let tz = state.config.tz();
     let (routine, client, items, adherence, emails) = state
         .db
         .run(move |conn| {
@@ -248,7 +250,9 @@ pub async fn show_routine(
             let items = routines::items(conn, &routine.id)?;
             let adherence = match routine.sent_at {
                 Some(sent) => {
-                    Some(links::adherence(conn, &routine.id, sent.date(), Utc::now().date_naive())?)
+                    let (sent_on, today) =
+                        (schedule::today_in(tz, sent), schedule::today_in(tz, Utc::now().naive_utc()));
+                    Some(links::adherence(conn, &routine.id, sent_on, today)?)
                 }
                 None => None,
             };
@@ -328,8 +332,12 @@ pub async fn send_routine(
             let public = &app.config.public_url;
             let link_url =
                 format!("{public}/r/{}", app.keys.issue(Purpose::ClientLink, &client.id, &link.id, exp));
-            let unsubscribe_url =
-                format!("{public}/u/{}", app.keys.issue(Purpose::Unsubscribe, &client.id, &link.id, exp));
+            let unsubscribe_exp =
+                (now + chrono::Duration::days(links::UNSUBSCRIBE_DAYS)).and_utc().timestamp();
+            let unsubscribe_url = format!(
+                "{public}/u/{}",
+                app.keys.issue(Purpose::Unsubscribe, &client.id, &link.id, unsubscribe_exp)
+            );
             let email = emails::routine(
                 &mail_for(&app, &client, &routine, &items, &link_url, &unsubscribe_url),
                 &client,

@@ -65,6 +65,7 @@ pub struct ReminderMail<'a> {
     pub greeting_name: String,
     /// e.g. "Tuesday 24 November 2026, 09:00".
     pub when: String,
+    pub unsubscribe: String,
 }
 
 #[derive(Template)]

@@ -111,8 +111,13 @@ pub fn claim(
     Ok(rows)
 }
 
-pub fn mark_sent(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<(), AppError> {
-    diesel::update(outbox::table.find(id))
+// The mark functions update only the row as this worker claimed it: still `sending`, at the same
+// attempt. A worker whose lease ran out (and whose row another worker took over) changes nothing.
+
+pub fn mark_sent(conn: &mut DbConn, row: &OutboxRow, now: NaiveDateTime) -> Result<(), AppError> {
+    diesel::update(outbox::table.find(&row.id))
+        .filter(outbox::status.eq("sending"))
+        .filter(outbox::attempts.eq(row.attempts))
         .set((
             outbox::status.eq("sent"),
             outbox::sent_at.eq(Some(now)),
@@ -138,9 +143,11 @@ pub fn mark_retry(
     max_attempts: i32,
 ) -> Result<(), AppError> {
     if row.attempts >= max_attempts {
-        return mark_failed(conn, &row.id, &format!("gave up after {} attempts: {reason}", row.attempts));
+        return mark_failed(conn, row, &format!("gave up after {} attempts: {reason}", row.attempts));
     }
     diesel::update(outbox::table.find(&row.id))
+        .filter(outbox::status.eq("sending"))
+        .filter(outbox::attempts.eq(row.attempts))
         .set((
             outbox::status.eq("pending"),
             outbox::next_attempt_at.eq(now + backoff(row.attempts)),
@@ -151,8 +158,10 @@ pub fn mark_retry(
     Ok(())
 }
 
-pub fn mark_failed(conn: &mut DbConn, id: &str, reason: &str) -> Result<(), AppError> {
-    diesel::update(outbox::table.find(id))
+pub fn mark_failed(conn: &mut DbConn, row: &OutboxRow, reason: &str) -> Result<(), AppError> {
+    diesel::update(outbox::table.find(&row.id))
+        .filter(outbox::status.eq("sending"))
+        .filter(outbox::attempts.eq(row.attempts))
         .set((
             outbox::status.eq("failed"),
             outbox::locked_until.eq(None::<NaiveDateTime>),
@@ -162,15 +171,25 @@ pub fn mark_failed(conn: &mut DbConn, id: &str, reason: &str) -> Result<(), AppE
     Ok(())
 }
 
-/// Whether the client still agrees to receive email (false for an unknown client).
-pub fn client_consents(conn: &mut DbConn, client_id: &str) -> Result<bool, AppError> {
+/// Why a queued message to a client must not go out now, if it must not: consent withdrawn,
+/// or the address changed since it was queued (it may have been a typo reaching a stranger).
+pub fn delivery_blocker(conn: &mut DbConn, row: &OutboxRow) -> Result<Option<&'static str>, AppError> {
     use crate::db::schema::clients;
-    Ok(clients::table
+    let Some(client_id) = &row.client_id else {
+        return Ok(None);
+    };
+    let current: Option<(bool, Option<String>)> = clients::table
         .find(client_id)
-        .select(clients::email_consent)
-        .first::<bool>(conn)
-        .optional()?
-        .unwrap_or(false))
+        .select((clients::email_consent, clients::email))
+        .first(conn)
+        .optional()?;
+    Ok(match current {
+        Some((true, Some(email))) if email == row.to_address => None,
+        Some((true, _)) => {
+            Some("the client's email address changed after this message was queued; send it again")
+        }
+        _ => Some("the client has withdrawn consent to email"),
+    })
 }
 
 /// Puts a failed message back in the queue (a therapist's "try again").

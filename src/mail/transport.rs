@@ -112,11 +112,12 @@ impl Mailer {
 
     fn build(&self, row: &OutboxRow) -> Result<Message, SendFailure> {
         let permanent = |reason: String| SendFailure { permanent: true, reason };
-        let to: Mailbox = match &row.to_name {
-            Some(name) => format!("{name} <{}>", row.to_address).parse(),
-            None => row.to_address.parse(),
-        }
-        .map_err(|e| permanent(format!("the recipient address is not valid: {e}")))?;
+        let address = row
+            .to_address
+            .parse()
+            .map_err(|e| permanent(format!("the recipient address is not valid: {e}")))?;
+        // Built from parts, so names with commas or quotes ("Smith, Jr.") need no escaping.
+        let to = Mailbox::new(row.to_name.clone(), address);
         let body = match &self.logo {
             Some((bytes, kind)) if row.body_html.contains("cid:practice-logo") => {
                 MultiPart::alternative().singlepart(SinglePart::plain(row.body_text.clone())).multipart(

@@ -20,16 +20,15 @@ fn audit_delivery(
     row: &outbox::OutboxRow,
     action: Action,
     outcome: Outcome,
-    detail: Option<String>,
 ) -> Result<(), AppError> {
     let actor = Actor { user_id: None, label: Some("mail worker".into()), ip: None };
-    let detail =
-        Some(format!("{} {}{}", row.kind, row.id, detail.map(|d| format!(": {d}")).unwrap_or_default()));
+    // The server's reply may quote the address; it stays on the outbox row for the therapist.
+    let detail = Some(format!("{} {}", row.kind, row.id));
     audit::record(conn, &actor, action, row.client_id.as_deref().map(|id| ("client", id)), outcome, detail)
 }
 
 /// Rows claimed per round.
-const BATCH: i32 = 20;
+const BATCH: i32 = 10;
 
 /// What one round did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -60,6 +59,9 @@ pub struct Reminders {
     pub practice_name: String,
     pub practice_footer: String,
     pub has_logo: bool,
+    /// For the unsubscribe link in every reminder.
+    pub keys: crate::auth::jwt::Keys,
+    pub public_url: String,
 }
 
 impl Worker {
@@ -74,8 +76,9 @@ impl Worker {
         Worker {
             db,
             mailer,
+            // Each send may take up to three SMTP timeouts (the mailer's hard deadline).
             lease: Duration::seconds(
-                i64::try_from(smtp_timeout_secs).unwrap_or(60).saturating_mul(4).max(60),
+                i64::try_from(smtp_timeout_secs).unwrap_or(60).saturating_mul(3 * i64::from(BATCH)) + 60,
             ),
             max_attempts: i32::try_from(max_attempts).unwrap_or(8),
             poll: StdDuration::from_secs(poll_secs),
@@ -95,13 +98,27 @@ impl Worker {
             .write(move |conn| {
                 let today = crate::followups::schedule::today_in(settings.tz, now);
                 let due = crate::followups::model::due_reminders(conn, today, settings.days_before)?;
+                let mut queued = 0;
                 for (followup, client) in &due {
+                    // Claim the reminder first: a second instance reading the same rows gets 0.
+                    if !crate::followups::model::mark_reminded(conn, &followup.id, now)? {
+                        continue;
+                    }
                     let when = match followup.time() {
                         Some(time) => {
                             format!("{}, {}", followup.due_date.format("%A %-d %B %Y"), time.format("%H:%M"))
                         }
                         None => followup.due_date.format("%A %-d %B %Y").to_string(),
                     };
+                    let exp = (now + Duration::days(crate::homecare::links::UNSUBSCRIBE_DAYS))
+                        .and_utc()
+                        .timestamp();
+                    let token = settings.keys.issue(
+                        crate::auth::jwt::Purpose::Unsubscribe,
+                        &client.id,
+                        "reminder",
+                        exp,
+                    );
                     let mail = crate::mail::emails::ReminderMail {
                         practice: crate::mail::emails::Practice {
                             name: &settings.practice_name,
@@ -113,12 +130,13 @@ impl Worker {
                             .clone()
                             .unwrap_or_else(|| client.first_name.clone()),
                         when,
+                        unsubscribe: format!("{}/u/{token}", settings.public_url),
                     };
                     let email = crate::mail::emails::reminder(&mail, client)?;
                     outbox::enqueue(conn, &email, now, |id| mailer.message_id(id))?;
-                    crate::followups::model::mark_reminded(conn, &followup.id, now)?;
+                    queued += 1;
                 }
-                Ok(due.len())
+                Ok(queued)
             })
             .await
     }
@@ -133,27 +151,21 @@ impl Worker {
         self.queue_reminders(now).await?;
         let mut round = Round::default();
         loop {
-            let lease_until = now + self.lease;
+            // Each claim gets a fresh lease, long enough for the whole batch.
+            let claim_now = now.max(Utc::now().naive_utc());
+            let lease_until = claim_now + self.lease;
             let rows = self.db.write(move |conn| outbox::claim(conn, now, lease_until, BATCH)).await?;
             if rows.is_empty() {
                 return Ok(round);
             }
             for row in rows {
-                // Consent is checked again at delivery: a client may have withdrawn it after
-                // the message was queued.
-                let withdrawn = match row.client_id.clone() {
-                    Some(client_id) => {
-                        !self.db.run(move |conn| outbox::client_consents(conn, &client_id)).await?
-                    }
-                    None => false,
-                };
-                let outcome = if withdrawn {
-                    Err(SendFailure {
-                        permanent: true,
-                        reason: "the client has withdrawn consent to email".into(),
-                    })
-                } else {
-                    self.mailer.send(&row).await
+                // Consent and address are checked again at delivery: either may have changed
+                // since the message was queued.
+                let check = row.clone();
+                let blocked = self.db.run(move |conn| outbox::delivery_blocker(conn, &check)).await?;
+                let outcome = match blocked {
+                    Some(reason) => Err(SendFailure { permanent: true, reason: reason.into() }),
+                    None => self.mailer.send(&row).await,
                 };
                 let max_attempts = self.max_attempts;
                 match &outcome {
@@ -162,34 +174,24 @@ impl Worker {
                     Err(_) => round.retrying += 1,
                 }
                 if let Err(failure) = &outcome {
-                    tracing::warn!(outbox_id = %row.id, permanent = failure.permanent, attempt = row.attempts, "email not delivered: {}", failure.reason);
+                    // Only the status code is logged: the reply text may quote the address.
+                    let code: String = failure.reason.chars().take_while(char::is_ascii_digit).collect();
+                    tracing::warn!(outbox_id = %row.id, permanent = failure.permanent, attempt = row.attempts, code = %code, "email not delivered");
                 }
                 self.db
                     .write(move |conn| match outcome {
                         Ok(()) => {
-                            outbox::mark_sent(conn, &row.id, Utc::now().naive_utc())?;
-                            audit_delivery(conn, &row, Action::EmailSent, Outcome::Success, None)
+                            outbox::mark_sent(conn, &row, Utc::now().naive_utc())?;
+                            audit_delivery(conn, &row, Action::EmailSent, Outcome::Success)
                         }
                         Err(failure) if failure.permanent => {
-                            outbox::mark_failed(conn, &row.id, &failure.reason)?;
-                            audit_delivery(
-                                conn,
-                                &row,
-                                Action::EmailFailed,
-                                Outcome::Failure,
-                                Some(failure.reason),
-                            )
+                            outbox::mark_failed(conn, &row, &failure.reason)?;
+                            audit_delivery(conn, &row, Action::EmailFailed, Outcome::Failure)
                         }
                         Err(failure) if row.attempts >= max_attempts => {
                             // mark_retry gives up at this point and records why.
                             outbox::mark_retry(conn, &row, now, &failure.reason, max_attempts)?;
-                            audit_delivery(
-                                conn,
-                                &row,
-                                Action::EmailFailed,
-                                Outcome::Failure,
-                                Some(failure.reason),
-                            )
+                            audit_delivery(conn, &row, Action::EmailFailed, Outcome::Failure)
                         }
                         Err(failure) => outbox::mark_retry(conn, &row, now, &failure.reason, max_attempts),
                     })

@@ -157,7 +157,7 @@ async fn the_chart_runs_a_fixed_number_of_queries(backend: Backend) {
     let actor = Actor { user_id: Some(tara.id.clone()), label: None, ip: None };
     let count_queries = |zone| {
         let before = app.state.db.queries_run();
-        app.with_conn(|conn| chart::load(conn, &client.id, &actor, zone).map(|_| ()));
+        app.with_conn(|conn| chart::load(conn, &client.id, &actor, zone, chrono_tz::UTC).map(|_| ()));
         app.state.db.queries_run() - before
     };
     let small = count_queries(Some(Zone::Temple));

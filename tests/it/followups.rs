@@ -167,10 +167,8 @@ async fn the_calendar_feed_parses_and_can_be_rotated_or_revoked(backend: Backend
         expected.format("%Y%m%dT%H%M%SZ").to_string(),
         "09:00 Berlin time, in UTC"
     );
-    assert!(
-        !feed.contains("Upper trapezius") || feed.contains("DESCRIPTION"),
-        "the reason stays in the description"
-    );
+    assert!(!feed.contains("Upper trapezius"), "no clinical free text leaves in the feed");
+    assert!(feed.contains("Re-assess a trigger point"), "the generic reason does");
 
     // Other purposes' tokens are no feed; rotating and revoking kill the old address.
     let session = browser.cookie("myochart_session").unwrap();
@@ -179,6 +177,32 @@ async fn the_calendar_feed_parses_and_can_be_rotated_or_revoked(backend: Backend
     assert_eq!(app.client().get(&path).await.status, 404);
     browser.post("/calendar/revoke", &[]).await;
     assert!(!browser.get("/calendar").await.contains("feed-url"));
+
+    // A deactivated therapist's feed stops at once.
+    browser.post("/calendar/rotate", &[]).await;
+    let page = browser.get("/calendar").await;
+    let url =
+        page.body.split("<code id=\"feed-url\">").nth(1).unwrap().split("</code>").next().unwrap().to_owned();
+    let path = url.trim_start_matches(&app.base).to_owned();
+    assert_eq!(app.client().get(&path).await.status, 200);
+    let tara = app.create_user("tara@example.com", crate::common::Role::Therapist);
+    let tara_browser = app.signed_in("tara@example.com").await;
+    tara_browser.post("/calendar/rotate", &[]).await;
+    let tara_page = tara_browser.get("/calendar").await;
+    let tara_url = tara_page
+        .body
+        .split("<code id=\"feed-url\">")
+        .nth(1)
+        .unwrap()
+        .split("</code>")
+        .next()
+        .unwrap()
+        .to_owned();
+    let tara_path = tara_url.trim_start_matches(&app.base).to_owned();
+    assert_eq!(app.client().get(&tara_path).await.status, 200);
+    browser.get(&format!("/admin/users/{}", tara.id)).await;
+    browser.post(&format!("/admin/users/{}/deactivate", tara.id), &[]).await;
+    assert_eq!(app.client().get(&tara_path).await.status, 404);
 }
 
 async fn clients_with_consent_get_one_reminder(backend: Backend) {
@@ -216,6 +240,16 @@ async fn clients_with_consent_get_one_reminder(backend: Backend) {
     );
     let body = messages[0].decoded();
     assert!(body.contains("10:15") && !body.contains("Upper trapezius"), "when, never why");
+    let unsubscribe = body
+        .split(&format!("{}/u/", app.base))
+        .nth(1)
+        .expect("an unsubscribe link")
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    let page = app.client().get(&format!("/u/{unsubscribe}")).await;
+    assert!(page.contains("appointment reminders"), "{}", page.body);
 }
 
 on_both_backends!(

@@ -209,6 +209,8 @@ async fn links_work_only_for_their_client_purpose_and_lifetime(backend: Backend)
         .assert_redirect(&format!("/clients/{}", otto.id));
     assert_eq!(visitor.get(&format!("/r/{otto_link}")).await.status, 404);
     assert!(app.audit_actions().contains(&"link.refused".to_owned()));
+    // Withdrawing consent still works after the routine links were revoked or expired.
+    assert!(visitor.get(&format!("/u/{clara_unsub}")).await.contains("Stop home-care emails?"));
 }
 
 async fn unsubscribing_withdraws_consent(backend: Backend) {

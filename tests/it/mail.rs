@@ -233,6 +233,37 @@ async fn the_admin_outbox_lists_messages_without_their_content(backend: Backend)
     assert!(!page.contains("Little and often."), "bodies are not shown to admins");
 }
 
+/// A corrected address does not let a queued message go to the old (possibly wrong) one; names
+/// with commas and quotes are fine.
+async fn a_changed_address_stops_the_queued_message(backend: Backend) {
+    let receiver = SmtpReceiver::start();
+    let app = TestApp::with_smtp(backend, receiver.port).await;
+    let admin = app.user("admin@example.com");
+    let client = app.create_client(&admin.id, "Jo", "Smith, \"Jr.\"");
+    let routine = app.draft_routine(&client);
+    let browser = app.signed_in("admin@example.com").await;
+    browser.get(&format!("/routines/{}", routine.id)).await;
+    browser.post(&format!("/routines/{}/send", routine.id), &[]).await;
+    app.state.mail_worker.run_once(Utc::now().naive_utc()).await.unwrap();
+    assert_eq!(receiver.messages().len(), 1, "a name with a comma and quotes is delivered");
+    let second = app.draft_routine(&client);
+    browser.get(&format!("/routines/{}", second.id)).await;
+    browser.post(&format!("/routines/{}/send", second.id), &[]).await;
+    app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use myochart::db::schema::clients;
+        diesel::update(clients::table.find(&client.id))
+            .set(clients::email.eq(Some("jo.smith@example.org")))
+            .execute(conn)?;
+        Ok(())
+    });
+    let round = app.state.mail_worker.run_once(Utc::now().naive_utc()).await.unwrap();
+    assert_eq!(round.failed, 1);
+    assert_eq!(receiver.messages().len(), 1, "nothing to the old address");
+    let row = app.with_conn(|conn| outbox::recent(conn, 1)).remove(0);
+    assert!(row.last_error.unwrap().contains("address changed"));
+}
+
 /// A client who unsubscribes while a message waits in the queue does not get it.
 async fn consent_is_checked_again_at_delivery(backend: Backend) {
     let receiver = SmtpReceiver::start();
@@ -288,6 +319,7 @@ async fn the_logo_is_attached_inline(backend: Backend) {
 }
 
 on_both_backends!(
+    a_changed_address_stops_the_queued_message,
     the_logo_is_attached_inline,
     consent_is_checked_again_at_delivery,
     the_routine_email_arrives_with_both_bodies_and_a_working_link,

@@ -63,7 +63,11 @@ async fn every_clinical_route_is_limited_to_the_treating_therapist(backend: Back
         let id = myochart::mail::outbox::enqueue(conn, &email, chrono::Utc::now().naive_utc(), |id| {
             format!("<{id}@test>")
         })?;
-        myochart::mail::outbox::mark_failed(conn, &id, "550 no such mailbox")?;
+        {
+            use diesel::prelude::*;
+            use myochart::db::schema::outbox;
+            diesel::update(outbox::table.find(&id)).set(outbox::status.eq("failed")).execute(conn)?;
+        }
         Ok(id)
     });
     let ids = Ids {
@@ -152,6 +156,20 @@ async fn an_admin_reassigns_without_reading_the_record(backend: Backend) {
     let bob = app.create_user("bob@example.com", Role::Therapist);
     app.create_user("office@example.com", Role::Admin);
     let client = app.create_client(&alice.id, "Clara", "Client");
+    let followup = app.with_conn(|conn| {
+        let fields = myochart::followups::model::FollowupFields {
+            due_date: chrono::Utc::now().date_naive() + chrono::Duration::days(1),
+            due_time: None,
+            reason_kind: "other".into(),
+            reason: Some("FOLLOWUP-TEXT".into()),
+            finding_id: None,
+            factor_id: None,
+            repeat: None,
+        };
+        myochart::db::write_tx(conn, |conn| {
+            myochart::followups::model::insert(conn, &client, &alice.id, &fields, chrono_tz::UTC)
+        })
+    });
     let office = app.signed_in("office@example.com").await;
     let list = office.get("/admin/clients").await;
     assert!(list.contains("Clara") && list.contains("alice"));
@@ -164,6 +182,10 @@ async fn an_admin_reassigns_without_reading_the_record(backend: Backend) {
     assert_eq!(bob_client.get(&format!("/clients/{}", client.id)).await.status, 200);
     let alice_client = app.signed_in("alice@example.com").await;
     assert_eq!(alice_client.get(&format!("/clients/{}", client.id)).await.status, 404);
+    // The open follow-ups moved with the client.
+    assert!(!alice_client.get("/").await.contains("FOLLOWUP-TEXT"));
+    assert!(bob_client.get("/").await.contains("FOLLOWUP-TEXT"));
+    assert_eq!(alice_client.post(&format!("/followups/{}/done", followup.id), &[]).await.status, 404);
     let refused =
         office.post(&format!("/admin/clients/{}/reassign", client.id), &[("therapist_id", "nobody")]).await;
     refused.assert_redirect("/admin/clients");

@@ -111,6 +111,7 @@ BEGIN
 END;
 CREATE TRIGGER routine_items_sent_no_update BEFORE UPDATE ON routine_items
 WHEN (SELECT status FROM routines WHERE id = OLD.routine_id) = 'sent'
+  OR (SELECT status FROM routines WHERE id = NEW.routine_id) = 'sent'
 BEGIN
     SELECT RAISE(ABORT, 'sent routine is final');
 END;
