@@ -41,6 +41,7 @@ pub async fn add_finding(
     id: web::Path<String>,
     form: web::Form<FindingForm>,
 ) -> Result<HttpResponse, AppError> {
+    let tz = state.config.tz();
     let (id, form) = (id.into_inner(), form.into_inner());
     let (therapist, target, audit_actor) =
         (actor.user_id.clone().unwrap_or_default(), id.clone(), actor.clone());
@@ -73,7 +74,7 @@ pub async fn add_finding(
             Flash::success("Trigger point recorded."),
         )),
         Err(AppError::Validation(errors)) => {
-            let mut page = state.db.run(move |conn| load_page(conn, &id, &actor, ctx)).await?;
+            let mut page = state.db.run(move |conn| load_page(conn, &id, &actor, ctx, tz)).await?;
             page.finding_form = form;
             page.finding_errors = errors;
             invalid(&page)

@@ -72,7 +72,7 @@ pub fn load(
             signed: v.is_signed(),
             summary: v.assessment.lines().next().unwrap_or_default().chars().take(120).collect(),
             id: v.id,
-            started_at: v.started_at,
+            started_at: schedule::local_time(tz, v.started_at),
             pain_before: v.pain_before,
             pain_after: v.pain_after,
         })
@@ -96,7 +96,7 @@ pub fn load(
             factor,
         })
         .collect();
-    let (muscles, map) = histories(&all_findings);
+    let (muscles, map) = histories(&all_findings, tz);
     Ok(Chart { client, visits, muscles, factors, candidates, map, routines, emails, followups, adherence })
 }
 
@@ -107,12 +107,15 @@ struct Group {
 }
 
 /// Groups findings (oldest first) by muscle and side; the map shows each group's latest.
-fn histories(all: &[(Finding, Muscle, chrono::NaiveDateTime)]) -> (Vec<MuscleHistory>, BodyMap) {
+fn histories(
+    all: &[(Finding, Muscle, chrono::NaiveDateTime)],
+    tz: chrono_tz::Tz,
+) -> (Vec<MuscleHistory>, BodyMap) {
     let mut groups: BTreeMap<(String, String), Group> = BTreeMap::new();
     for (index, (finding, muscle, date)) in all.iter().enumerate() {
         let entry = HistoryEntry {
             visit_id: finding.visit_id.clone(),
-            date: *date,
+            date: schedule::local_time(tz, *date),
             classification: Classification::parse(&finding.classification).map_or("", Classification::label),
             css: finding.classification.clone(),
             pain_nrs: finding.pain_nrs,

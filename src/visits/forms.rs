@@ -4,6 +4,7 @@ use serde::Deserialize;
 
 use crate::charting::vocab::Technique;
 use crate::error::FieldErrors;
+use crate::followups::schedule;
 use crate::visits::model::{Visit, VisitFields};
 use crate::web::fields::{Checker, LONG_TEXT, SHORT_TEXT};
 
@@ -35,6 +36,11 @@ pub struct VisitForm {
     pub notes: String,
 }
 
+/// A wall-clock time in the practice's zone, as UTC.
+fn to_utc(tz: chrono_tz::Tz, local: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
+    schedule::to_utc(tz, local.date(), Some(local.time()))
+}
+
 fn duration(c: &mut Checker, value: &str) -> i32 {
     match c.int_in("duration_minutes", value, 5..=480, "The duration") {
         Some(minutes) => minutes,
@@ -47,9 +53,10 @@ fn duration(c: &mut Checker, value: &str) -> i32 {
 
 impl NewVisitForm {
     /// The start time and duration.
-    pub fn validate(&self) -> Result<(chrono::NaiveDateTime, i32), FieldErrors> {
+    /// The start (typed in the practice's zone, returned in UTC) and duration.
+    pub fn validate(&self, tz: chrono_tz::Tz) -> Result<(chrono::NaiveDateTime, i32), FieldErrors> {
         let mut c = Checker::default();
-        let started_at = c.datetime("started_at", &self.started_at);
+        let started_at = c.datetime("started_at", &self.started_at).map(|at| to_utc(tz, at));
         if started_at.is_none() {
             c.fail("started_at", "Enter when the visit started.");
         }
@@ -59,9 +66,10 @@ impl NewVisitForm {
 }
 
 impl VisitForm {
-    pub fn from_visit(v: &Visit) -> VisitForm {
+    /// The form for a stored visit, its start shown in the practice's zone.
+    pub fn from_visit(v: &Visit, tz: chrono_tz::Tz) -> VisitForm {
         VisitForm {
-            started_at: v.started_at.format("%Y-%m-%dT%H:%M").to_string(),
+            started_at: schedule::local_time(tz, v.started_at).format("%Y-%m-%dT%H:%M").to_string(),
             duration_minutes: v.duration_minutes.to_string(),
             subjective: v.subjective.clone(),
             objective: v.objective.clone(),
@@ -79,9 +87,10 @@ impl VisitForm {
         self.techniques.iter().any(|t| t == code)
     }
 
-    pub fn validate(&self) -> Result<VisitFields, FieldErrors> {
+    /// Checks the note; the start is typed in the practice's zone and returned in UTC.
+    pub fn validate(&self, tz: chrono_tz::Tz) -> Result<VisitFields, FieldErrors> {
         let mut c = Checker::default();
-        let started_at = c.datetime("started_at", &self.started_at);
+        let started_at = c.datetime("started_at", &self.started_at).map(|at| to_utc(tz, at));
         if started_at.is_none() {
             c.fail("started_at", "Enter when the visit started.");
         }
@@ -140,7 +149,7 @@ mod tests {
             techniques: vec!["stretching".into(), "voodoo".into()],
             ..VisitForm::default()
         };
-        let errors = form.validate().unwrap_err();
+        let errors = form.validate(chrono_tz::UTC).unwrap_err();
         assert_eq!(
             errors.keys().copied().collect::<Vec<_>>(),
             ["duration_minutes", "pain_after", "pain_before", "techniques"]
@@ -151,6 +160,6 @@ mod tests {
             techniques: vec!["stretching".into(), "ischemic_compression".into(), "stretching".into()],
             ..VisitForm::default()
         };
-        assert_eq!(ok.validate().unwrap().techniques, "stretching,ischemic_compression");
+        assert_eq!(ok.validate(chrono_tz::UTC).unwrap().techniques, "stretching,ischemic_compression");
     }
 }

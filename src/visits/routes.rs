@@ -31,6 +31,7 @@ pub(crate) fn load_page(
     visit_id: &str,
     actor: &Actor,
     ctx: Ctx,
+    tz: chrono_tz::Tz,
 ) -> Result<VisitPage, AppError> {
     let therapist = actor.user_id.as_deref().unwrap_or_default();
     let (visit, client) = model::find_for_therapist(conn, visit_id, therapist)?;
@@ -47,7 +48,8 @@ pub(crate) fn load_page(
     Ok(VisitPage {
         ctx,
         v: Vocab,
-        form: VisitForm::from_visit(&visit),
+        form: VisitForm::from_visit(&visit, tz),
+        started_local: crate::followups::schedule::local_time(tz, visit.started_at),
         errors: FieldErrors::new(),
         findings: with_muscles.into_iter().map(|(f, m)| FindingRow::new(f, &m)).collect(),
         finding_form: FindingForm::default(),
@@ -88,7 +90,9 @@ pub async fn new_visit_form(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let (client, has_previous) = client_and_history(&state, me.id().to_owned(), id.into_inner()).await?;
-    let now = Utc::now().naive_utc().with_second(0).unwrap_or_default();
+    let now = crate::followups::schedule::local_time(state.config.tz(), Utc::now().naive_utc())
+        .with_second(0)
+        .unwrap_or_default();
     let form = NewVisitForm {
         started_at: now.format("%Y-%m-%dT%H:%M").to_string(),
         duration_minutes: "60".into(),
@@ -107,7 +111,7 @@ pub async fn create_visit(
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let (id, therapist) = (id.into_inner(), me.id().to_owned());
-    let (started_at, minutes) = match form.validate() {
+    let (started_at, minutes) = match form.validate(state.config.tz()) {
         Ok(valid) => valid,
         Err(errors) => {
             let (client, has_previous) = client_and_history(&state, therapist, id).await?;
@@ -141,8 +145,9 @@ pub async fn show_visit(
     actor: Actor,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
+    let tz = state.config.tz();
     let id = id.into_inner();
-    let page = state.db.run(move |conn| load_page(conn, &id, &actor, ctx)).await?;
+    let page = state.db.run(move |conn| load_page(conn, &id, &actor, ctx, tz)).await?;
     ok(&page)
 }
 
@@ -154,11 +159,12 @@ pub async fn update_visit(
     id: web::Path<String>,
     form: HtmlForm<VisitForm>,
 ) -> Result<HttpResponse, AppError> {
+    let tz = state.config.tz();
     let (id, form) = (id.into_inner(), form.0);
-    let fields = match form.validate() {
+    let fields = match form.validate(tz) {
         Ok(fields) => fields,
         Err(errors) => {
-            let mut page = state.db.run(move |conn| load_page(conn, &id, &actor, ctx)).await?;
+            let mut page = state.db.run(move |conn| load_page(conn, &id, &actor, ctx, tz)).await?;
             page.form = form;
             page.errors = errors;
             return invalid(&page);
@@ -219,11 +225,12 @@ pub async fn add_addendum(
     id: web::Path<String>,
     form: web::Form<AddendumForm>,
 ) -> Result<HttpResponse, AppError> {
+    let tz = state.config.tz();
     let (id, form) = (id.into_inner(), form.into_inner());
     let body = match form.validate() {
         Ok(body) => body,
         Err(errors) => {
-            let mut page = state.db.run(move |conn| load_page(conn, &id, &actor, ctx)).await?;
+            let mut page = state.db.run(move |conn| load_page(conn, &id, &actor, ctx, tz)).await?;
             page.addendum_form = form;
             page.addendum_errors = errors;
             return invalid(&page);

@@ -31,6 +31,8 @@ pub struct VisitPage {
     pub v: Vocab,
     pub client: Client,
     pub visit: Visit,
+    /// When the visit started, in the practice's zone.
+    pub started_local: chrono::NaiveDateTime,
     /// Who signed, when signed.
     pub signed_by_name: Option<String>,
     /// Whether the stored content still matches the hash taken at signing.

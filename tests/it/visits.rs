@@ -242,7 +242,29 @@ async fn bad_findings_are_refused_with_messages_and_values_kept(backend: Backend
     assert!(bad_note.contains("kept text"));
 }
 
+/// A practice in Berlin enters and reads visit times in Berlin time; they are stored in UTC.
+async fn visit_times_follow_the_practice_zone(backend: Backend) {
+    let app = TestApp::with_config(backend, |c| c.timezone = "Europe/Berlin".into()).await;
+    let tara = app.create_user("tara@example.com", Role::Therapist);
+    let client = app.create_client(&tara.id, "Clara", "Client");
+    let browser = app.signed_in("tara@example.com").await;
+    let new = format!("/clients/{}/visits/new", client.id);
+    browser.get(&new).await;
+    let page = browser.post(&new, &[("started_at", "2026-11-20T09:30"), ("duration_minutes", "60")]).await;
+    let url = page.location().unwrap().to_owned();
+    let stored = app.with_conn(|conn| visit_model::list_for_client(conn, &client.id)).remove(0);
+    assert_eq!(stored.started_at.format("%H:%M").to_string(), "08:30", "09:30 in Berlin (CET) is 08:30 UTC");
+    let shown = browser.get(&url).await;
+    assert!(
+        shown.contains("Visit on 2026-11-20 at 09:30") && shown.contains(r#"value="2026-11-20T09:30""#),
+        "{}",
+        shown.body
+    );
+    assert!(browser.get(&format!("/clients/{}", client.id)).await.contains("2026-11-20 09:30"));
+}
+
 on_both_backends!(
+    visit_times_follow_the_practice_zone,
     a_therapist_writes_and_signs_a_visit,
     nothing_changes_a_signed_visit,
     signing_races_with_editing_and_the_seal_holds,
