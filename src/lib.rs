@@ -97,6 +97,11 @@ impl AppState {
         })
     }
 
+    /// Today's date in the practice's time zone: day boundaries, ages, "done today".
+    pub fn today(&self) -> chrono::NaiveDate {
+        followups::schedule::today_in(self.config.tz(), chrono::Utc::now().naive_utc())
+    }
+
     pub fn lifetimes(&self) -> Lifetimes {
         Lifetimes {
             idle: chrono::Duration::minutes(i64::from(self.config.session_idle_minutes)),

@@ -244,7 +244,7 @@ pub async fn home(
     CurrentUser(me): CurrentUser,
     ctx: Ctx,
 ) -> Result<HttpResponse, AppError> {
-    let today = crate::followups::schedule::today_in(state.config.tz(), Utc::now().naive_utc());
+    let today = state.today();
     let dashboard = if me.user.is_therapist {
         let therapist = me.user.id.clone();
         let rows = state

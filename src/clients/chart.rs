@@ -145,8 +145,3 @@ fn histories(
     let map = BodyMap::from_findings(latest_findings.into_iter().map(|i| (&all[i].0, &all[i].1)));
     (muscles, map)
 }
-
-/// Today's date for ages (UTC; the practice time zone arrives with scheduling).
-pub fn today() -> chrono::NaiveDate {
-    Utc::now().date_naive()
-}

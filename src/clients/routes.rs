@@ -114,7 +114,7 @@ pub async fn show_chart(
     let id = id.into_inner();
     let tz = state.config.tz();
     let chart = state.db.run(move |conn| chart::load(conn, &id, &actor, zone, tz)).await?;
-    let today = chart::today();
+    let today = state.today();
     ok(&ChartPage {
         ctx,
         v: Vocab,

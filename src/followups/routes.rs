@@ -14,7 +14,6 @@ use crate::error::{AppError, FieldErrors};
 use crate::followups::calendar;
 use crate::followups::forms::FollowupForm;
 use crate::followups::model;
-use crate::followups::schedule;
 use crate::followups::views::{CalendarPage, FollowupPage, FollowupVocab};
 use crate::web::flash::{Flash, see_other_with};
 use crate::web::page::{Ctx, invalid, ok};
@@ -65,17 +64,13 @@ async fn form_page(
     })
 }
 
-fn practice_today(state: &AppState) -> chrono::NaiveDate {
-    schedule::today_in(state.config.tz(), Utc::now().naive_utc())
-}
-
 pub async fn new_followup_form(
     state: web::Data<AppState>,
     me: TherapistUser,
     ctx: Ctx,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let form = FollowupForm::initial(practice_today(&state));
+    let form = FollowupForm::initial(state.today());
     ok(&form_page(&state, me.id().to_owned(), id.into_inner(), ctx, form, FieldErrors::new()).await?)
 }
 
@@ -89,7 +84,7 @@ pub async fn create_followup(
 ) -> Result<HttpResponse, AppError> {
     let (id, therapist, form) = (id.into_inner(), me.id().to_owned(), form.into_inner());
     let tz = state.config.tz();
-    let result = match form.validate(practice_today(&state)) {
+    let result = match form.validate(state.today()) {
         Err(errors) => Err(AppError::Validation(errors)),
         Ok(fields) => {
             let (id, therapist) = (id.clone(), therapist.clone());
@@ -266,7 +261,7 @@ pub async fn calendar_feed(
         return Err(AppError::TooManyRequests { retry_after_secs });
     }
     let claims = state.keys.verify(&token.into_inner(), Purpose::CalendarFeed).ok_or(AppError::NotFound)?;
-    let today = practice_today(&state);
+    let today = state.today();
     let rows = state
         .db
         .run(move |conn| {

@@ -55,11 +55,6 @@ async fn resolve(state: &AppState, token: &str, purpose: Purpose, actor: Actor) 
         .await
 }
 
-/// The client's "today": the practice's date, not UTC's.
-fn today(state: &AppState) -> chrono::NaiveDate {
-    crate::followups::schedule::today_in(state.config.tz(), Utc::now().naive_utc())
-}
-
 /// Client pages are private: never indexed, never cached.
 fn private(mut response: HttpResponse) -> HttpResponse {
     response.headers_mut().insert(
@@ -81,11 +76,10 @@ async fn page(
     pain_error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
     let routine_id = access.routine.id.clone();
-    let practice_today = today(state);
+    let today = state.today();
     let (items, done_today, pain_today) = state
         .db
         .run(move |conn| {
-            let today = practice_today;
             let items = routines::items(conn, &routine_id)?;
             let done = links::done_on(conn, &routine_id, today)?;
             let pain = links::adherence(conn, &routine_id, today, today)?
@@ -143,7 +137,7 @@ pub async fn mark_done(
     let token = token.into_inner();
     let access = resolve(&state, &token, Purpose::ClientLink, actor).await?;
     let form = form.into_inner();
-    let today = today(&state);
+    let today = state.today();
     let done = form.done != "0";
     state
         .db
@@ -171,7 +165,7 @@ pub async fn report_pain(
 ) -> Result<HttpResponse, AppError> {
     let token = token.into_inner();
     let access = resolve(&state, &token, Purpose::ClientLink, actor).await?;
-    let today = today(&state);
+    let today = state.today();
     let pain = match form.pain.trim().parse::<i32>() {
         Ok(p) if (0..=10).contains(&p) => p,
         _ => {
