@@ -8,12 +8,16 @@ use std::path::PathBuf;
 use actix_web::web;
 use clap::{Parser, Subcommand};
 
-use crate::AppState;
-use crate::accounts::model::{self, NewUser};
-use crate::audit::model::{self as audit, Action, Actor, Outcome};
+use crate::accounts::model;
+use crate::app::{open_database, server};
+use crate::auth::extractors::Actor;
+use crate::auth::users::{NewAccount, User};
 use crate::auth::{jwt, password};
 use crate::config::Config;
-use crate::db::{self, Db};
+use crate::db;
+use crate::jobs::Jobs;
+use crate::web::fields::Checker;
+use crate::web::state::AppState;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -62,7 +66,7 @@ pub fn run(command: Command, config: Config) -> Result<(), String> {
     match command {
         Command::Serve => actix_web::rt::System::new().block_on(serve(config)),
         Command::Migrate => {
-            Db::connect(&config.database_url, 1)?;
+            open_database(&config.database_url, 1)?;
             println!("Database is up to date.");
             Ok(())
         }
@@ -73,12 +77,13 @@ pub fn run(command: Command, config: Config) -> Result<(), String> {
 }
 
 async fn serve(config: Config) -> Result<(), String> {
-    let db = Db::connect(&config.database_url, config.database_pool_size)?;
-    let secret = jwt::load_or_create_secret(&config.jwt_secret, &config.data_dir)?;
-    let listener = TcpListener::bind(&config.bind)
+    let db = open_database(&config.database_url, config.database_pool_size)?;
+    let secret = jwt::load_or_create_secret(config.jwt_secret.expose(), &config.data_dir)?;
+    let listener = TcpListener::bind(config.bind)
         .map_err(|e| format!("cannot listen on {} (setting bind): {e}", config.bind))?;
-    let public_url = config.public_url.clone();
+    let public_url = config.public_base();
     let state = AppState::new(config, db, &secret).map_err(|e| format!("{e:#}"))?;
+    let jobs = Jobs::new(&state)?;
     let state = web::Data::new(state);
     if state.is_set_up().await.map_err(|e| e.to_string())? {
         tracing::info!("myochart is running at {public_url}/");
@@ -88,8 +93,8 @@ async fn serve(config: Config) -> Result<(), String> {
         tracing::info!("first run: create the first admin account at {link}");
         println!("First run: open {link} to create the first admin account.");
     }
-    actix_web::rt::spawn(state.mail_worker.clone().run());
-    let server = crate::server(state, listener).map_err(|e| format!("cannot start the server: {e}"))?;
+    actix_web::rt::spawn(jobs.run());
+    let server = server(state, listener).map_err(|e| format!("cannot start the server: {e}"))?;
     server.await.map_err(|e| format!("server stopped with an error: {e}"))
 }
 
@@ -116,32 +121,31 @@ fn create_admin(
     password_stdin: bool,
     therapist: bool,
 ) -> Result<(), String> {
-    let db = Db::connect(&config.database_url, 1)?;
-    let typed = read_password(password_stdin)?;
-    password::check_policy(&typed, &[email, name])?;
-    let hash = password::hash(&typed).map_err(|e| e.to_string())?;
-    let new = NewUser::new(email, name, hash, true, therapist);
-    if !email.contains('@') || new.display_name.is_empty() {
+    let mut checker = Checker::default();
+    let (valid_email, valid_name) = (checker.email("email", email), checker.optional("name", name, 100));
+    let (Some(email), Some(name)) = (valid_email, valid_name) else {
         return Err("give a valid --email and a non-empty --name".into());
-    }
+    };
+    let db = open_database(&config.database_url, 1)?;
+    let typed = read_password(password_stdin)?;
+    password::check_policy(&typed, &[&email, &name])?;
+    let password_hash = password::hash(&typed).map_err(|e| e.to_string())?;
+    let account = NewAccount {
+        email: &email,
+        display_name: &name,
+        password_hash,
+        is_admin: true,
+        is_therapist: therapist,
+        must_change_password: false,
+    };
+    let user = User::new(account, chrono::Utc::now().naive_utc());
     let mut conn = db.get().map_err(|e| e.to_string())?;
-    db::write_tx(&mut conn, |conn| {
-        let user = model::insert(conn, &new)?;
-        let actor = Actor { user_id: None, label: Some("command line".into()), ip: None };
-        audit::record(
-            conn,
-            &actor,
-            Action::UserCreate,
-            Some(("user", &user.id)),
-            Outcome::Success,
-            Some(format!("roles: {}", user.roles_label())),
-        )?;
-        Ok(user)
-    })
-    .map_err(|e| match e {
-        crate::error::AppError::Validation(errors) => errors.into_values().collect::<Vec<_>>().join(" "),
-        other => other.to_string(),
-    })?;
-    println!("Created admin account {}.", new.email);
+    db::write_tx(&mut conn, |conn| model::create(conn, &user, &Actor::system("command line"))).map_err(
+        |e| match e {
+            crate::error::AppError::Validation(errors) => errors.into_values().collect::<Vec<_>>().join(" "),
+            other => other.to_string(),
+        },
+    )?;
+    println!("Created admin account {email}.");
     Ok(())
 }

@@ -1,25 +1,35 @@
 //! Typed settings: `config/default.toml` (compiled in, so the binary runs from any folder), then
-//! an optional local file, then `MYOCHART_*` environment variables. Passed around as `web::Data`,
-//! never a global.
+//! an optional local file, then `MYOCHART_*` environment variables. Every value is parsed into
+//! its type once, at start; a bad one stops start-up with one sentence naming the setting.
+//! Passed around inside `AppState`, never a global.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
+use url::Url;
 
-use crate::db::Target;
+use crate::sensitive::Sensitive;
 
 const DEFAULTS: &str = include_str!("../config/default.toml");
 
+/// The largest practice logo sent inside every email.
+const MAX_LOGO_BYTES: u64 = 256 * 1024;
+
 /// Every setting, after defaults and overrides are applied. See `config/default.toml`.
-#[derive(Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct Config {
-    pub bind: String,
-    pub public_url: String,
-    pub database_url: String,
+    #[serde(deserialize_with = "parsed")]
+    pub bind: SocketAddr,
+    /// Filled from `bind` by [`Config::validated`] when left empty.
+    #[serde(deserialize_with = "optional")]
+    pub public_url: Option<Url>,
+    #[serde(deserialize_with = "parsed")]
+    pub database_url: DatabaseUrl,
     pub database_pool_size: u32,
     pub data_dir: PathBuf,
-    pub jwt_secret: String,
+    pub jwt_secret: Sensitive<String>,
     pub session_idle_minutes: u32,
     pub session_max_hours: u32,
     pub max_form_bytes: usize,
@@ -27,19 +37,22 @@ pub struct Config {
     pub throttle_account_refill_secs: u64,
     pub throttle_ip_attempts: u32,
     pub throttle_ip_refill_secs: u64,
-    pub timezone: String,
+    #[serde(deserialize_with = "parsed")]
+    pub timezone: chrono_tz::Tz,
     pub reminder_days_before: u32,
     pub practice_name: String,
     pub practice_footer: String,
-    pub practice_logo: String,
-    pub mail_transport: String,
+    #[serde(deserialize_with = "optional")]
+    pub practice_logo: Option<PathBuf>,
+    pub mail_transport: MailTransport,
     pub mail_folder: PathBuf,
-    pub mail_from: String,
+    #[serde(deserialize_with = "parsed")]
+    pub mail_from: lettre::message::Mailbox,
     pub smtp_host: String,
     pub smtp_port: u16,
-    pub smtp_security: String,
+    pub smtp_security: SmtpSecurity,
     pub smtp_username: String,
-    pub smtp_password: String,
+    pub smtp_password: Sensitive<String>,
     pub smtp_timeout_secs: u64,
     pub mail_poll_secs: u64,
     pub mail_max_attempts: u32,
@@ -49,17 +62,99 @@ pub struct Config {
     pub shutdown_timeout_secs: u64,
 }
 
-/// Secrets stay out of debug output.
-impl std::fmt::Debug for Config {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Config")
-            .field("bind", &self.bind)
-            .field("public_url", &self.public_url)
-            .field("database_url", &crate::db::redact_url(&self.database_url))
-            .field("jwt_secret", &if self.jwt_secret.is_empty() { "(generated)" } else { "(set)" })
-            .field("mail_transport", &self.mail_transport)
-            .field("smtp_password", &if self.smtp_password.is_empty() { "(none)" } else { "(set)" })
-            .finish_non_exhaustive()
+/// Where email goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransport {
+    /// `.eml` files in `mail_folder`: works offline.
+    Folder,
+    Smtp,
+}
+
+/// How the SMTP connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    /// Plain connection upgraded with STARTTLS, which is required.
+    StartTls,
+    /// TLS from the first byte (usually port 465).
+    Tls,
+    /// No encryption: a relay on the same machine or network only.
+    None,
+}
+
+/// Which backend the database URL selects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// The whole URL; it may carry a password.
+    Postgres(Sensitive<String>),
+    Sqlite(PathBuf),
+}
+
+impl FromStr for DatabaseUrl {
+    type Err = String;
+
+    /// Reads the scheme ourselves: diesel would try each backend in turn, and SQLite accepts any
+    /// string as a file name, hiding the real error.
+    fn from_str(url: &str) -> Result<DatabaseUrl, String> {
+        let url = url.trim();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DatabaseUrl::Postgres(Sensitive(url.to_owned())));
+        }
+        let path =
+            url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).ok_or_else(|| {
+                format!("database_url must start with sqlite:// or postgres:// (got {:?})", redact_url(url))
+            })?;
+        if path.is_empty() || path == ":memory:" {
+            return Err("database_url must name a SQLite file, e.g. sqlite://data/myochart.db".into());
+        }
+        Ok(DatabaseUrl::Sqlite(PathBuf::from(path)))
+    }
+}
+
+impl DatabaseUrl {
+    pub fn is_sqlite(&self) -> bool {
+        matches!(self, DatabaseUrl::Sqlite(_))
+    }
+
+    /// The URL with any password hidden, for messages and logs.
+    pub fn redacted(&self) -> String {
+        match self {
+            DatabaseUrl::Postgres(url) => redact_url(url.expose()),
+            DatabaseUrl::Sqlite(path) => format!("sqlite://{}", path.display()),
+        }
+    }
+}
+
+/// Hides a password in a connection URL so it can appear in an error message or a log line.
+fn redact_url(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// A setting parsed from its text form; the loader adds "for key `<setting>`" to the message.
+fn parsed<'de, D: Deserializer<'de>, T: FromStr>(deserializer: D) -> Result<T, D::Error>
+where
+    T::Err: std::fmt::Display,
+{
+    let text = String::deserialize(deserializer)?;
+    text.trim().parse().map_err(|e| serde::de::Error::custom(format!("{e} (got {text:?})")))
+}
+
+/// Like [`parsed`], with an empty value meaning "not set".
+fn optional<'de, D: Deserializer<'de>, T: FromStr>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    T::Err: std::fmt::Display,
+{
+    let text = String::deserialize(deserializer)?;
+    match text.trim() {
+        "" => Ok(None),
+        value => value.parse().map(Some).map_err(|e| serde::de::Error::custom(format!("{e} (got {text:?})"))),
     }
 }
 
@@ -78,37 +173,46 @@ impl Config {
     }
 
     /// The built-in defaults alone (tests start from these).
-    pub fn defaults() -> Config {
-        let raw = config::Config::builder()
+    pub fn defaults() -> Result<Config, String> {
+        config::Config::builder()
             .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml))
             .build()
-            .expect("built-in defaults parse");
-        raw.try_deserialize().expect("built-in defaults match Config")
+            .and_then(config::Config::try_deserialize)
+            .map_err(|e| format!("the built-in defaults do not load: {e}"))
     }
 
-    /// Checks values the types alone cannot, and fills derived defaults.
+    /// Checks what the types alone cannot (ranges, settings that depend on each other, files),
+    /// and derives `public_url` from `bind` when it is not set.
     pub fn validated(mut self) -> Result<Config, String> {
-        let bind: SocketAddr = self.bind.parse().map_err(|_| {
-            format!("bind must be an address and port such as 127.0.0.1:8080 (got {:?})", self.bind)
-        })?;
-        if self.public_url.trim().is_empty() {
-            self.public_url = format!("http://{bind}");
+        let public = self.public_url.take().map_or_else(|| Url::parse(&format!("http://{}", self.bind)), Ok);
+        match public {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
+                self.public_url = Some(url);
+            }
+            _ => {
+                return Err(
+                    "public_url must be an absolute http(s) URL such as https://practice.example".into()
+                );
+            }
         }
-        let public = url::Url::parse(&self.public_url)
-            .map_err(|_| format!("public_url must be an absolute http(s) URL (got {:?})", self.public_url))?;
-        if !matches!(public.scheme(), "http" | "https") || public.host().is_none() {
-            return Err(format!("public_url must be an absolute http(s) URL (got {:?})", self.public_url));
+        let at_least_one = [
+            ("database_pool_size", u64::from(self.database_pool_size)),
+            ("session_idle_minutes", u64::from(self.session_idle_minutes)),
+            ("session_max_hours", u64::from(self.session_max_hours)),
+            ("throttle_account_attempts", u64::from(self.throttle_account_attempts)),
+            ("throttle_ip_attempts", u64::from(self.throttle_ip_attempts)),
+            ("throttle_account_refill_secs", self.throttle_account_refill_secs),
+            ("throttle_ip_refill_secs", self.throttle_ip_refill_secs),
+            ("mail_poll_secs", self.mail_poll_secs),
+            ("smtp_timeout_secs", self.smtp_timeout_secs),
+            ("mail_max_attempts", u64::from(self.mail_max_attempts)),
+        ];
+        if let Some((setting, _)) = at_least_one.iter().find(|(_, value)| *value == 0) {
+            return Err(format!("{setting} must be at least 1"));
         }
-        self.public_url = self.public_url.trim_end_matches('/').to_owned();
-        Target::parse(&self.database_url)?;
-        if self.database_pool_size == 0 {
-            return Err("database_pool_size must be at least 1".into());
-        }
-        if !self.jwt_secret.is_empty() && self.jwt_secret.len() < 32 {
+        let secret = self.jwt_secret.expose();
+        if !secret.is_empty() && secret.len() < 32 {
             return Err("jwt_secret must be at least 32 characters (or empty to generate one)".into());
-        }
-        if self.session_idle_minutes == 0 || self.session_max_hours == 0 {
-            return Err("session_idle_minutes and session_max_hours must be at least 1".into());
         }
         if u64::from(self.session_idle_minutes) > u64::from(self.session_max_hours) * 60 {
             return Err("session_idle_minutes cannot be longer than session_max_hours".into());
@@ -116,60 +220,30 @@ impl Config {
         if self.max_form_bytes < 4096 {
             return Err("max_form_bytes must be at least 4096".into());
         }
-        if self.throttle_account_attempts == 0 || self.throttle_ip_attempts == 0 {
-            return Err("throttle_account_attempts and throttle_ip_attempts must be at least 1".into());
-        }
-        if self.throttle_account_refill_secs == 0 || self.throttle_ip_refill_secs == 0 {
-            return Err("throttle_*_refill_secs must be at least 1".into());
-        }
-        if self.timezone.parse::<chrono_tz::Tz>().is_err() {
-            return Err(format!(
-                "timezone must be an IANA time zone such as \"Europe/Berlin\" (got {:?})",
-                self.timezone
-            ));
-        }
-        if !self.practice_logo.is_empty() {
-            let size = std::fs::metadata(&self.practice_logo)
-                .map_err(|e| format!("practice_logo {:?} cannot be read: {e}", self.practice_logo))?
+        if let Some(logo) = &self.practice_logo {
+            let size = std::fs::metadata(logo)
+                .map_err(|e| format!("practice_logo {} cannot be read: {e}", logo.display()))?
                 .len();
-            if size > 256 * 1024 || crate::mail::transport::logo_type(&self.practice_logo).is_none() {
+            if size > MAX_LOGO_BYTES || logo_media_type(logo).is_none() {
                 return Err("practice_logo must be a PNG, JPEG or GIF file of at most 256 KiB".into());
             }
-        }
-        if !matches!(self.mail_transport.as_str(), "folder" | "smtp") {
-            return Err(format!(
-                "mail_transport must be \"folder\" or \"smtp\" (got {:?})",
-                self.mail_transport
-            ));
-        }
-        if !matches!(self.smtp_security.as_str(), "starttls" | "tls" | "none") {
-            return Err(format!(
-                "smtp_security must be \"starttls\", \"tls\" or \"none\" (got {:?})",
-                self.smtp_security
-            ));
-        }
-        if self.mail_from.parse::<lettre::message::Mailbox>().is_err() {
-            return Err(format!(
-                "mail_from must be an address such as \"Practice <office@example.com>\" (got {:?})",
-                self.mail_from
-            ));
-        }
-        if self.mail_poll_secs == 0 || self.smtp_timeout_secs == 0 || self.mail_max_attempts == 0 {
-            return Err("mail_poll_secs, smtp_timeout_secs and mail_max_attempts must be at least 1".into());
         }
         tracing_subscriber::EnvFilter::try_new(&self.log)
             .map_err(|e| format!("log is not a valid log filter ({e})"))?;
         Ok(self)
     }
 
-    /// The practice's time zone (validated at load).
-    pub fn tz(&self) -> chrono_tz::Tz {
-        self.timezone.parse().unwrap_or(chrono_tz::UTC)
+    /// The address users type, without a trailing slash: the base of every link we send.
+    pub fn public_base(&self) -> String {
+        self.public_url.as_ref().map_or_else(
+            || format!("http://{}", self.bind),
+            |url| url.as_str().trim_end_matches('/').to_owned(),
+        )
     }
 
     /// Whether the public URL is https, which turns on Secure cookies and HSTS.
     pub fn is_https(&self) -> bool {
-        url::Url::parse(&self.public_url).is_ok_and(|u| u.scheme() == "https")
+        self.public_url.as_ref().is_some_and(|u| u.scheme() == "https")
     }
 
     /// The Host header values this server answers to: the public URL's host, and the loopback
@@ -177,7 +251,7 @@ impl Config {
     /// defeats DNS-rebinding attacks on a server reachable at 127.0.0.1.
     pub fn allowed_hosts(&self) -> Vec<String> {
         let mut hosts = Vec::new();
-        if let Ok(public) = url::Url::parse(&self.public_url) {
+        if let Some(public) = &self.public_url {
             let host = public.host_str().unwrap_or_default().to_ascii_lowercase();
             match public.port() {
                 Some(port) => hosts.push(format!("{host}:{port}")),
@@ -187,10 +261,8 @@ impl Config {
                 }
             }
         }
-        if let Ok(bind) = self.bind.parse::<SocketAddr>()
-            && (bind.ip().is_loopback() || bind.ip().is_unspecified())
-        {
-            let port = bind.port();
+        if self.bind.ip().is_loopback() || self.bind.ip().is_unspecified() {
+            let port = self.bind.port();
             hosts.extend([format!("127.0.0.1:{port}"), format!("localhost:{port}"), format!("[::1]:{port}")]);
         }
         hosts
@@ -198,7 +270,23 @@ impl Config {
 
     /// The origin (scheme://host[:port]) of the public URL, for Origin header checks.
     pub fn public_origin(&self) -> String {
-        url::Url::parse(&self.public_url).map(|u| u.origin().ascii_serialization()).unwrap_or_default()
+        self.public_url.as_ref().map(|u| u.origin().ascii_serialization()).unwrap_or_default()
+    }
+
+    /// The domain of the sender address: it names our Message-IDs.
+    pub fn mail_domain(&self) -> String {
+        self.mail_from.email.domain().to_owned()
+    }
+}
+
+/// The media type of a logo file, by its extension.
+pub fn logo_media_type(path: &Path) -> Option<&'static str> {
+    let extension = path.extension()?.to_str()?.to_ascii_lowercase();
+    match extension.as_str() {
+        "png" => Some("image/png"),
+        "jpg" | "jpeg" => Some("image/jpeg"),
+        "gif" => Some("image/gif"),
+        _ => None,
     }
 }
 
@@ -206,21 +294,35 @@ impl Config {
 mod tests {
     use super::*;
 
+    /// The defaults with some settings replaced, loaded the way a local file would be.
+    fn load(overrides: &str) -> Result<Config, String> {
+        let raw = config::Config::builder()
+            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml))
+            .add_source(config::File::from_str(overrides, config::FileFormat::Toml))
+            .build()
+            .map_err(|e| e.to_string())?;
+        raw.try_deserialize::<Config>().map_err(|e| e.to_string())?.validated()
+    }
+
     #[test]
     fn defaults_are_valid_and_derive_the_public_url() {
-        let config = Config::defaults().validated().unwrap();
-        assert_eq!(config.public_url, "http://127.0.0.1:8080");
+        let config = load("").unwrap();
+        assert_eq!(config.public_base(), "http://127.0.0.1:8080");
         assert_eq!(config.public_origin(), "http://127.0.0.1:8080");
         assert!(!config.is_https());
+        assert_eq!(config.mail_transport, MailTransport::Folder);
+        assert_eq!(config.smtp_security, SmtpSecurity::StartTls);
+        assert_eq!(config.timezone, chrono_tz::UTC);
     }
 
     #[test]
     fn allowed_hosts_cover_the_public_url_and_loopback() {
-        let mut config = Config::defaults().validated().unwrap();
+        let config = load("").unwrap();
         assert!(config.allowed_hosts().contains(&"127.0.0.1:8080".to_owned()));
         assert!(config.allowed_hosts().contains(&"localhost:8080".to_owned()));
-        config.public_url = "HTTPS://Practice.Example".into();
+        let config = load("public_url = \"HTTPS://Practice.Example/\"").unwrap();
         assert!(config.is_https());
+        assert_eq!(config.public_base(), "https://practice.example");
         let hosts = config.allowed_hosts();
         assert!(
             hosts.contains(&"practice.example".to_owned())
@@ -231,20 +333,49 @@ mod tests {
 
     #[test]
     fn bad_values_name_the_setting() {
-        type Mutation = fn(&mut Config);
-        let cases: [(Mutation, &str); 6] = [
-            (|c| c.bind = "nowhere".into(), "bind"),
-            (|c| c.public_url = "ftp://x".into(), "public_url"),
-            (|c| c.database_url = "mysql://x".into(), "database_url"),
-            (|c| c.jwt_secret = "short".into(), "jwt_secret"),
-            (|c| c.session_idle_minutes = 0, "session_idle_minutes"),
-            (|c| c.log = "[[[".into(), "log"),
+        let cases = [
+            ("bind = \"nowhere\"", "bind"),
+            ("public_url = \"ftp://x\"", "public_url"),
+            ("database_url = \"mysql://x\"", "database_url"),
+            ("jwt_secret = \"short\"", "jwt_secret"),
+            ("session_idle_minutes = 0", "session_idle_minutes"),
+            ("log = \"[[[\"", "log"),
+            ("timezone = \"Mars/Olympus_Mons\"", "timezone"),
+            ("mail_transport = \"pigeon\"", "mail_transport"),
+            ("smtp_security = \"maybe\"", "smtp_security"),
+            ("mail_from = \"not an address\"", "mail_from"),
+            ("practice_logo = \"/nonexistent/logo.png\"", "practice_logo"),
         ];
-        for (mutate, setting) in cases {
-            let mut config = Config::defaults();
-            mutate(&mut config);
-            let err = config.validated().unwrap_err();
+        for (setting_line, setting) in cases {
+            let err = load(setting_line).unwrap_err();
             assert!(err.contains(setting), "{err:?} should name {setting}");
         }
+    }
+
+    #[test]
+    fn secrets_stay_out_of_debug_output() {
+        let config = load(
+            "jwt_secret = \"0123456789abcdef0123456789abcdef-secret\"\n\
+             database_url = \"postgres://app:s3cret@db.example/myochart\"\n\
+             smtp_password = \"mail-pass-word\"",
+        )
+        .unwrap();
+        let shown = format!("{config:?}");
+        for secret in ["0123456789abcdef", "s3cret", "mail-pass-word"] {
+            assert!(!shown.contains(secret), "{secret} leaked into {shown}");
+        }
+        assert_eq!(config.database_url.redacted(), "postgres://app:***@db.example/myochart");
+    }
+
+    #[test]
+    fn database_urls_pick_the_backend() {
+        let sqlite = |s: &str| s.parse::<DatabaseUrl>();
+        assert_eq!(sqlite("sqlite://data/x.db"), Ok(DatabaseUrl::Sqlite("data/x.db".into())));
+        assert_eq!(sqlite("sqlite:/tmp/x.db"), Ok(DatabaseUrl::Sqlite("/tmp/x.db".into())));
+        assert!(matches!(sqlite("postgres://u@h/db"), Ok(DatabaseUrl::Postgres(_))));
+        assert!(matches!(sqlite("postgresql://u@h/db"), Ok(DatabaseUrl::Postgres(_))));
+        assert!(sqlite("mysql://u@h/db").is_err());
+        assert!(sqlite("data/x.db").is_err());
+        assert!(sqlite("sqlite://").is_err());
     }
 }

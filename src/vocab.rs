@@ -1,13 +1,18 @@
 //! Controlled vocabularies: a closed set of values, each with a stable code (what is stored)
-//! and a label (what people read). Declared with [`vocabulary!`](crate::vocabulary).
+//! and a label (what people read). Declared with [`vocabulary!`].
+//!
+//! A vocabulary is also a diesel `Text` type, so a row can hold the value itself instead of a
+//! string that every reader has to parse (and could misspell).
 
 /// Declares an enum whose variants have a stored code and a display label, plus `ALL`,
-/// `code()`, `label()` and `parse()`.
-#[macro_export]
+/// `code()`, `label()`, `parse()` and the diesel mapping to a `Text` column.
 macro_rules! vocabulary {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => ($code:literal, $label:literal)),* $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, diesel::expression::AsExpression, diesel::deserialize::FromSqlRow,
+        )]
+        #[diesel(sql_type = diesel::sql_types::Text)]
         pub enum $name {
             $($variant),*
         }
@@ -42,5 +47,40 @@ macro_rules! vocabulary {
                 }
             }
         }
+
+        impl std::fmt::Display for $name {
+            /// The label: what a template shows.
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.label())
+            }
+        }
+
+        impl<DB> diesel::serialize::ToSql<diesel::sql_types::Text, DB> for $name
+        where
+            DB: diesel::backend::Backend,
+            str: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
+        {
+            fn to_sql<'b>(
+                &'b self,
+                out: &mut diesel::serialize::Output<'b, '_, DB>,
+            ) -> diesel::serialize::Result {
+                <str as diesel::serialize::ToSql<diesel::sql_types::Text, DB>>::to_sql(self.code(), out)
+            }
+        }
+
+        impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for $name
+        where
+            DB: diesel::backend::Backend,
+            String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
+        {
+            fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
+                let code =
+                    <String as diesel::deserialize::FromSql<diesel::sql_types::Text, DB>>::from_sql(bytes)?;
+                $name::parse(&code)
+                    .ok_or_else(|| format!("{code:?} is not a {}", stringify!($name)).into())
+            }
+        }
     };
 }
+
+pub(crate) use vocabulary;

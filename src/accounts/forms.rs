@@ -1,50 +1,43 @@
 //! Account forms as typed in: every field a string, so a form with errors can be shown again
 //! exactly as the user left it. Validation returns messages per field.
 
-use garde::Validate;
 use serde::Deserialize;
 
 use crate::auth::password;
 use crate::error::FieldErrors;
-
-// Forms holding passwords deliberately do not derive Debug: nothing may ever print them.
+use crate::sensitive::Sensitive;
+use crate::web::fields::Checker;
 
 /// Sign-in. Never validated beyond presence: any mismatch reads as "incorrect".
-#[derive(Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct LoginForm {
-    #[serde(default)]
     pub email: String,
-    #[serde(default)]
-    pub password: String,
+    pub password: Sensitive<String>,
 }
 
 /// Email and display name, shared by first-run set-up and admin account creation.
-#[derive(Debug, Clone, Default, Deserialize, Validate)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct IdentityFields {
-    #[garde(email, length(chars, max = 254))]
-    #[serde(default)]
     pub email: String,
-    #[garde(length(chars, min = 1, max = 100))]
-    #[serde(default)]
     pub display_name: String,
 }
 
 impl IdentityFields {
     fn check(&self, errors: &mut FieldErrors) {
-        let trimmed = IdentityFields {
-            email: self.email.trim().to_owned(),
-            display_name: self.display_name.trim().to_owned(),
-        };
-        if let Err(report) = trimmed.validate() {
-            for (path, _) in report.iter() {
-                match path.to_string().as_str() {
-                    "email" => {
-                        errors.insert("email", "Enter an email address such as name@example.com.".into())
-                    }
-                    _ => errors.insert("display_name", "Enter a name of 1 to 100 characters.".into()),
-                };
-            }
+        let mut c = Checker::default();
+        if c.email("email", &self.email).is_none() {
+            c.fail("email", "Enter an email address such as name@example.com.");
         }
+        check_name(&mut c, &self.display_name);
+        errors.extend(c.errors);
+    }
+}
+
+fn check_name(c: &mut Checker, name: &str) {
+    if c.optional("display_name", name, 100).is_none() {
+        c.fail("display_name", "Enter a name of 1 to 100 characters.");
     }
 }
 
@@ -58,17 +51,15 @@ fn check_new_password(new: &str, confirm: &str, user_inputs: &[&str], errors: &m
 }
 
 /// First-run set-up: the first admin account.
-#[derive(Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct SetupForm {
     /// The token from the set-up link in the server log.
-    #[serde(default)]
     pub setup_token: String,
     #[serde(flatten)]
     pub identity: IdentityFields,
-    #[serde(default)]
-    pub password: String,
-    #[serde(default)]
-    pub password_confirm: String,
+    pub password: Sensitive<String>,
+    pub password_confirm: Sensitive<String>,
     pub is_therapist: Option<String>,
 }
 
@@ -82,7 +73,7 @@ impl SetupForm {
         let mut errors = FieldErrors::new();
         self.identity.check(&mut errors);
         let inputs = [self.identity.email.as_str(), self.identity.display_name.as_str()];
-        check_new_password(&self.password, &self.password_confirm, &inputs, &mut errors);
+        check_new_password(self.password.expose(), self.password_confirm.expose(), &inputs, &mut errors);
         errors
     }
 }
@@ -121,12 +112,28 @@ pub struct ProfileForm {
 }
 
 impl ProfileForm {
-    pub fn validate(&self) -> FieldErrors {
-        let mut errors = FieldErrors::new();
-        let name = self.display_name.trim().chars().count();
-        if name == 0 || name > 100 {
-            errors.insert("display_name", "Enter a name of 1 to 100 characters.".into());
+    /// The form for a stored account.
+    pub fn from_user(user: &crate::auth::users::User) -> ProfileForm {
+        ProfileForm {
+            display_name: user.display_name.clone(),
+            is_admin: user.is_admin.then(|| "on".into()),
+            is_therapist: user.is_therapist.then(|| "on".into()),
         }
+    }
+
+    /// The checked form, as the model takes it.
+    pub fn profile(&self) -> crate::accounts::model::Profile {
+        crate::accounts::model::Profile {
+            display_name: self.display_name.clone(),
+            is_admin: self.is_admin.is_some(),
+            is_therapist: self.is_therapist.is_some(),
+        }
+    }
+
+    pub fn validate(&self) -> FieldErrors {
+        let mut c = Checker::default();
+        check_name(&mut c, &self.display_name);
+        let mut errors = c.errors;
         if self.is_admin.is_none() && self.is_therapist.is_none() {
             errors.insert("roles", "Choose at least one role.".into());
         }
@@ -135,21 +142,24 @@ impl ProfileForm {
 }
 
 /// A user changing their own password.
-#[derive(Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct PasswordForm {
-    #[serde(default)]
-    pub current_password: String,
-    #[serde(default)]
-    pub password: String,
-    #[serde(default)]
-    pub password_confirm: String,
+    pub current_password: Sensitive<String>,
+    pub password: Sensitive<String>,
+    pub password_confirm: Sensitive<String>,
 }
 
 impl PasswordForm {
     /// Checks everything but the current password, which needs the stored hash.
     pub fn validate(&self, email: &str, name: &str) -> FieldErrors {
         let mut errors = FieldErrors::new();
-        check_new_password(&self.password, &self.password_confirm, &[email, name], &mut errors);
+        check_new_password(
+            self.password.expose(),
+            self.password_confirm.expose(),
+            &[email, name],
+            &mut errors,
+        );
         if !errors.contains_key("password") && self.password == self.current_password {
             errors.insert("password", "Choose a password different from the current one.".into());
         }
@@ -165,8 +175,8 @@ mod tests {
         SetupForm {
             setup_token: String::new(),
             identity: IdentityFields { email: email.into(), display_name: name.into() },
-            password: password.into(),
-            password_confirm: confirm.into(),
+            password: password.to_owned().into(),
+            password_confirm: confirm.to_owned().into(),
             is_therapist: None,
         }
     }

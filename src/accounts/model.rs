@@ -1,175 +1,208 @@
-//! User accounts: the rows, their queries, and the rules that keep at least one active admin.
+//! The rules of accounts: first-run set-up, signing in and out, changing and resetting
+//! passwords, roles, and deactivation, with at least one active admin kept at all times. Each
+//! function that changes something runs inside the caller's write transaction and writes its
+//! own audit row there.
 
-use chrono::{NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::schema::users;
-use crate::db::{DbConn, lock_accounts};
+use crate::accounts::feeds;
+use crate::audit::model::{self as audit, Action, Outcome};
+use crate::auth::extractors::Actor;
+use crate::auth::sessions::{self, Lifetimes, Session};
+use crate::auth::users::{self, User, name_key};
+use crate::db::paging::PageRequest;
+use crate::db::schema::users as users_table;
+use crate::db::{DbConn, escape_like, lock_accounts};
 use crate::error::AppError;
 
-#[derive(Clone, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = users)]
-pub struct User {
-    pub id: String,
-    pub email: String,
-    pub display_name: String,
-    pub name_key: String,
-    pub password_hash: String,
-    pub is_admin: bool,
-    pub is_therapist: bool,
-    pub is_active: bool,
-    pub must_change_password: bool,
-    pub failed_logins: i32,
-    pub last_login_at: Option<NaiveDateTime>,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-}
-
-/// Leaves the password hash out, so no log line or panic message can carry it.
-impl std::fmt::Debug for User {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("User")
-            .field("id", &self.id)
-            .field("email", &self.email)
-            .field("is_admin", &self.is_admin)
-            .field("is_therapist", &self.is_therapist)
-            .field("is_active", &self.is_active)
-            .finish_non_exhaustive()
-    }
-}
-
-impl User {
-    /// "Admin, therapist" etc. for lists.
-    pub fn roles_label(&self) -> String {
-        match (self.is_admin, self.is_therapist) {
-            (true, true) => "Admin, therapist".into(),
-            (true, false) => "Admin".into(),
-            (false, true) => "Therapist".into(),
-            (false, false) => "No role".into(),
-        }
-    }
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = users)]
-pub struct NewUser {
-    pub id: String,
-    pub email: String,
-    pub display_name: String,
-    pub name_key: String,
-    pub password_hash: String,
-    pub is_admin: bool,
-    pub is_therapist: bool,
-    pub is_active: bool,
-    pub must_change_password: bool,
-    pub failed_logins: i32,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-}
-
-impl NewUser {
-    pub fn new(
-        email: &str,
-        display_name: &str,
-        password_hash: String,
-        is_admin: bool,
-        is_therapist: bool,
-    ) -> NewUser {
-        let now = Utc::now().naive_utc();
-        NewUser {
-            id: uuid::Uuid::now_v7().to_string(),
-            email: normalize_email(email),
-            display_name: display_name.trim().to_owned(),
-            name_key: name_key(display_name),
-            password_hash,
-            is_admin,
-            is_therapist,
-            is_active: true,
-            must_change_password: false,
-            failed_logins: 0,
-            created_at: now,
-            updated_at: now,
-        }
-    }
-}
-
-/// The search and sort form of a name: trimmed and lowercased (Unicode-aware, which SQLite's
-/// own lower() is not).
-pub fn name_key(name: &str) -> String {
-    name.trim().to_lowercase()
-}
-
-/// Emails are compared and stored trimmed and lowercased.
-pub fn normalize_email(email: &str) -> String {
-    email.trim().to_lowercase()
-}
-
-pub fn any_exists(conn: &mut DbConn) -> Result<bool, AppError> {
-    let found: Option<String> = users::table.select(users::id).first(conn).optional()?;
-    Ok(found.is_some())
-}
-
-pub fn find_by_id(conn: &mut DbConn, id: &str) -> Result<User, AppError> {
-    Ok(users::table.find(id).select(User::as_select()).first(conn)?)
-}
-
-pub fn find_by_email(conn: &mut DbConn, email: &str) -> Result<Option<User>, AppError> {
-    Ok(users::table
-        .filter(users::email.eq(normalize_email(email)))
-        .select(User::as_select())
-        .first(conn)
-        .optional()?)
-}
-
-/// Inserts a user; a taken email is a validation error on the email field.
-pub fn insert(conn: &mut DbConn, new: &NewUser) -> Result<User, AppError> {
-    const TAKEN: &str = "An account with this email already exists.";
-    if find_by_email(conn, &new.email)?.is_some() {
-        return Err(AppError::field("email", TAKEN));
-    }
-    // A concurrent insert of the same email trips the unique index instead.
-    diesel::insert_into(users::table).values(new).execute(conn).map_err(|e| match AppError::from(e) {
-        AppError::Conflict(_) => AppError::field("email", TAKEN),
-        other => other,
-    })?;
-    find_by_id(conn, &new.id)
-}
-
-/// Creates the first account, unless any account exists already. Call inside a write
-/// transaction: two racing set-ups are serialised and the second gets `Conflict`.
-pub fn insert_first_admin(conn: &mut DbConn, new: &NewUser) -> Result<User, AppError> {
+/// Creates the first account and its session, unless any account exists already: two racing
+/// set-ups are serialised and the second gets `Conflict`.
+pub fn insert_first_admin(conn: &mut DbConn, user: &User) -> Result<User, AppError> {
     lock_accounts(conn)?;
-    if any_exists(conn)? {
+    if users::any_exists(conn)? {
         return Err(AppError::Conflict("This installation has already been set up.".into()));
     }
-    insert(conn, new)
+    users::insert(conn, user)
+}
+
+/// First-run set-up: the first admin, audited, signed in.
+pub fn set_up(
+    conn: &mut DbConn,
+    user: &User,
+    actor: &Actor,
+    now: NaiveDateTime,
+    lifetimes: Lifetimes,
+) -> Result<(User, Session), AppError> {
+    let user = insert_first_admin(conn, user)?;
+    let actor = actor.as_user(&user.id, &user.email);
+    audit::record(conn, &actor, Action::SetupFirstAdmin, Some(("user", &user.id)), Outcome::Success, None)?;
+    let session = sessions::insert(conn, &user.id, actor.ip.clone(), now, lifetimes)?;
+    Ok((user, session))
+}
+
+/// An admin (or the command line) creating an account, audited with its roles.
+pub fn create(conn: &mut DbConn, user: &User, actor: &Actor) -> Result<User, AppError> {
+    let user = users::insert(conn, user)?;
+    let detail = Some(format!("roles: {}", user.roles_label()));
+    audit::record(conn, actor, Action::UserCreate, Some(("user", &user.id)), Outcome::Success, detail)?;
+    Ok(user)
+}
+
+/// A sign-in attempt after the password was checked (slowly, outside any transaction).
+pub struct SignIn {
+    /// The account the typed email names, as read before the check.
+    pub account: Option<User>,
+    pub password_matches: bool,
+    /// The typed email if it looks like one; anything else may be a password in the wrong field.
+    pub label: String,
+}
+
+/// Records a sign-in attempt and, when it succeeded, opens a session. A password change or
+/// deactivation that committed while the password was being checked still wins.
+pub fn sign_in(
+    conn: &mut DbConn,
+    attempt: SignIn,
+    actor: &Actor,
+    now: NaiveDateTime,
+    lifetimes: Lifetimes,
+) -> Result<Option<(User, Session)>, AppError> {
+    if let (Some(user), true) = (&attempt.account, attempt.password_matches) {
+        let current = users::find_by_id(conn, &user.id)?;
+        if current.password_hash == user.password_hash && current.is_active {
+            diesel::update(users_table::table.find(&user.id))
+                .set((users_table::failed_logins.eq(0), users_table::last_login_at.eq(Some(now))))
+                .execute(conn)?;
+            sessions::delete_expired(conn, now, lifetimes)?;
+            let session = sessions::insert(conn, &user.id, actor.ip.clone(), now, lifetimes)?;
+            let actor = actor.as_user(&user.id, &user.email);
+            audit::record(
+                conn,
+                &actor,
+                Action::LoginSuccess,
+                Some(("user", &user.id)),
+                Outcome::Success,
+                None,
+            )?;
+            return Ok(Some((current, session)));
+        }
+        return Ok(None);
+    }
+    let user_id = attempt.account.map(|u| u.id);
+    if let Some(id) = &user_id {
+        diesel::update(users_table::table.find(id))
+            .set(users_table::failed_logins.eq(users_table::failed_logins + 1))
+            .execute(conn)?;
+    }
+    let actor = Actor { user_id: None, label: Some(attempt.label), ip: actor.ip.clone() };
+    let object = user_id.as_deref().map(|id| ("user", id));
+    audit::record(conn, &actor, Action::LoginFailure, object, Outcome::Failure, None)?;
+    Ok(None)
+}
+
+/// Records a sign-in refused by throttling.
+pub fn record_throttled(conn: &mut DbConn, actor: &Actor, label: String) -> Result<(), AppError> {
+    let actor = Actor { label: Some(label), ..actor.clone() };
+    audit::record(conn, &actor, Action::LoginThrottled, None, Outcome::Denied, None)
+}
+
+/// Ends the session, audited.
+pub fn sign_out(conn: &mut DbConn, user: &User, session_id: &str, actor: &Actor) -> Result<(), AppError> {
+    sessions::delete(conn, session_id)?;
+    audit::record(conn, actor, Action::Logout, Some(("user", &user.id)), Outcome::Success, None)
+}
+
+/// Records a wrong current password on the password page.
+pub fn record_wrong_password(conn: &mut DbConn, user: &User, actor: &Actor) -> Result<(), AppError> {
+    audit::record(conn, actor, Action::PasswordChange, Some(("user", &user.id)), Outcome::Failure, None)
+}
+
+/// Replaces the user's own password and every session with one new session. The change is
+/// based on what the request read: if the session was revoked or the password changed since,
+/// it fails instead of overwriting.
+pub fn change_password(
+    conn: &mut DbConn,
+    user: &User,
+    session_id: &str,
+    new_hash: &str,
+    actor: &Actor,
+    now: NaiveDateTime,
+    lifetimes: Lifetimes,
+) -> Result<Session, AppError> {
+    if !sessions::delete(conn, session_id)? {
+        return Err(AppError::Unauthorized);
+    }
+    let changed = diesel::update(users_table::table.find(&user.id))
+        .filter(users_table::password_hash.eq(&user.password_hash))
+        .set((
+            users_table::password_hash.eq(new_hash),
+            users_table::must_change_password.eq(false),
+            users_table::failed_logins.eq(0),
+            users_table::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    if changed == 0 {
+        return Err(AppError::Conflict("The password was changed meanwhile. Please sign in again.".into()));
+    }
+    // Every other session (a stolen cookie included) ends with the old password.
+    sessions::delete_for_user(conn, &user.id)?;
+    let session = sessions::insert(conn, &user.id, actor.ip.clone(), now, lifetimes)?;
+    audit::record(conn, actor, Action::PasswordChange, Some(("user", &user.id)), Outcome::Success, None)?;
+    Ok(session)
+}
+
+/// An admin's reset: a temporary password that must be changed at the next sign-in, and every
+/// session ended.
+pub fn reset_password(
+    conn: &mut DbConn,
+    id: &str,
+    temporary_hash: &str,
+    actor: &Actor,
+    now: NaiveDateTime,
+) -> Result<User, AppError> {
+    let changed = diesel::update(users_table::table.find(id))
+        .set((
+            users_table::password_hash.eq(temporary_hash),
+            users_table::must_change_password.eq(true),
+            users_table::failed_logins.eq(0),
+            users_table::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    if changed == 0 {
+        return Err(AppError::NotFound);
+    }
+    sessions::delete_for_user(conn, id)?;
+    audit::record(conn, actor, Action::UserResetPassword, Some(("user", id)), Outcome::Success, None)?;
+    users::find_by_id(conn, id)
 }
 
 /// One page of users matching `query` (name or email, case-insensitive), ordered by name.
-/// Fetches one row more than `limit` so the caller knows whether there is a next page.
-pub fn search(conn: &mut DbConn, query: &str, offset: i64, limit: i64) -> Result<Vec<User>, AppError> {
-    let mut select = users::table.select(User::as_select()).into_boxed();
+pub fn search(conn: &mut DbConn, query: &str, page: &PageRequest) -> Result<Vec<User>, AppError> {
+    let mut select = users_table::table.select(User::as_select()).into_boxed();
     let query = query.trim().to_lowercase();
     if !query.is_empty() {
         let pattern = format!("%{}%", escape_like(&query));
         select = select.filter(
-            users::name_key.like(pattern.clone()).escape('\\').or(users::email.like(pattern).escape('\\')),
+            users_table::name_key
+                .like(pattern.clone())
+                .escape('\\')
+                .or(users_table::email.like(pattern).escape('\\')),
         );
     }
-    Ok(select.order((users::name_key.asc(), users::id.asc())).offset(offset).limit(limit + 1).load(conn)?)
+    Ok(select
+        .order((users_table::name_key.asc(), users_table::id.asc()))
+        .offset(page.offset())
+        .limit(page.fetch())
+        .load(conn)?)
 }
 
-/// Escapes LIKE wildcards so user input matches literally.
-pub fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
-}
-
-/// Refuses a change that would leave no active admin. Call inside a write transaction.
+/// Refuses a change that would leave no active admin. Call inside a write transaction, after
+/// `lock_accounts`.
 fn ensure_another_active_admin(conn: &mut DbConn, except_id: &str) -> Result<(), AppError> {
-    let others: i64 = users::table
-        .filter(users::is_admin.eq(true))
-        .filter(users::is_active.eq(true))
-        .filter(users::id.ne(except_id))
+    let others: i64 = users_table::table
+        .filter(users_table::is_admin.eq(true))
+        .filter(users_table::is_active.eq(true))
+        .filter(users_table::id.ne(except_id))
         .count()
         .get_result(conn)?;
     if others == 0 {
@@ -180,104 +213,91 @@ fn ensure_another_active_admin(conn: &mut DbConn, except_id: &str) -> Result<(),
     Ok(())
 }
 
-/// Changes name and roles. Returns the user before and after. Call inside a write transaction.
+/// The name and roles an admin sets.
+pub struct Profile {
+    pub display_name: String,
+    pub is_admin: bool,
+    pub is_therapist: bool,
+}
+
+/// Changes name and roles, audited. A change of roles ends the account's sessions, so new
+/// rights (or fewer) take effect at the next sign-in, never on an old token.
 pub fn update_profile(
     conn: &mut DbConn,
     id: &str,
-    display_name: &str,
-    is_admin: bool,
-    is_therapist: bool,
-) -> Result<(User, User), AppError> {
+    profile: &Profile,
+    actor: &Actor,
+    now: NaiveDateTime,
+) -> Result<User, AppError> {
     // Lock before reading, so two concurrent changes cannot both see "another admin remains".
     lock_accounts(conn)?;
-    let before = find_by_id(conn, id)?;
-    if before.is_admin && before.is_active && !is_admin {
+    let before = users::find_by_id(conn, id)?;
+    if before.is_admin && before.is_active && !profile.is_admin {
         ensure_another_active_admin(conn, id)?;
     }
-    diesel::update(users::table.find(id))
+    diesel::update(users_table::table.find(id))
         .set((
-            users::display_name.eq(display_name.trim()),
-            users::name_key.eq(name_key(display_name)),
-            users::is_admin.eq(is_admin),
-            users::is_therapist.eq(is_therapist),
-            users::updated_at.eq(Utc::now().naive_utc()),
+            users_table::display_name.eq(profile.display_name.trim()),
+            users_table::name_key.eq(name_key(&profile.display_name)),
+            users_table::is_admin.eq(profile.is_admin),
+            users_table::is_therapist.eq(profile.is_therapist),
+            users_table::updated_at.eq(now),
         ))
         .execute(conn)?;
-    Ok((before, find_by_id(conn, id)?))
+    let after = users::find_by_id(conn, id)?;
+    if (before.is_admin, before.is_therapist) != (after.is_admin, after.is_therapist) {
+        sessions::delete_for_user(conn, id)?;
+    }
+    let detail = Some(format!("roles: {} -> {}", before.roles_label(), after.roles_label()));
+    audit::record(conn, actor, Action::UserUpdate, Some(("user", id)), Outcome::Success, detail)?;
+    Ok(after)
 }
 
-/// Activates or deactivates an account. Call inside a write transaction.
-pub fn set_active(conn: &mut DbConn, id: &str, active: bool) -> Result<User, AppError> {
+/// Activates or deactivates an account, audited; the last active admin cannot be deactivated.
+/// Deactivation ends every session and calendar feed of the account at once.
+pub fn set_active(
+    conn: &mut DbConn,
+    id: &str,
+    active: bool,
+    actor: &Actor,
+    now: NaiveDateTime,
+) -> Result<User, AppError> {
     lock_accounts(conn)?;
-    let user = find_by_id(conn, id)?;
+    let user = users::find_by_id(conn, id)?;
     if user.is_admin && user.is_active && !active {
         ensure_another_active_admin(conn, id)?;
     }
-    diesel::update(users::table.find(id))
-        .set((users::is_active.eq(active), users::updated_at.eq(Utc::now().naive_utc())))
+    diesel::update(users_table::table.find(id))
+        .set((users_table::is_active.eq(active), users_table::updated_at.eq(now)))
         .execute(conn)?;
-    find_by_id(conn, id)
-}
-
-/// Replaces the password hash only if it is still `expected` (compare-and-swap), so a change
-/// based on a stale read (say, racing an admin reset) fails instead of overwriting it.
-pub fn replace_password(conn: &mut DbConn, id: &str, expected: &str, hash: &str) -> Result<(), AppError> {
-    let changed = diesel::update(users::table.find(id))
-        .filter(users::password_hash.eq(expected))
-        .set((
-            users::password_hash.eq(hash),
-            users::must_change_password.eq(false),
-            users::failed_logins.eq(0),
-            users::updated_at.eq(Utc::now().naive_utc()),
-        ))
-        .execute(conn)?;
-    if changed == 0 {
-        return Err(AppError::Conflict("The password was changed meanwhile. Please sign in again.".into()));
+    if !active {
+        sessions::delete_for_user(conn, id)?;
+        feeds::revoke(conn, id, now)?;
     }
-    Ok(())
+    let action = if active { Action::UserActivate } else { Action::UserDeactivate };
+    audit::record(conn, actor, action, Some(("user", id)), Outcome::Success, None)?;
+    users::find_by_id(conn, id)
 }
 
-/// Stores a new password hash; `must_change` forces a change at the next sign-in.
-pub fn set_password(conn: &mut DbConn, id: &str, hash: &str, must_change: bool) -> Result<(), AppError> {
-    let changed = diesel::update(users::table.find(id))
-        .set((
-            users::password_hash.eq(hash),
-            users::must_change_password.eq(must_change),
-            users::failed_logins.eq(0),
-            users::updated_at.eq(Utc::now().naive_utc()),
-        ))
-        .execute(conn)?;
-    if changed == 0 {
-        return Err(AppError::NotFound);
-    }
-    Ok(())
+/// Whether `id` is an active account with the therapist role (who may be given clients).
+pub fn is_active_therapist(conn: &mut DbConn, id: &str) -> Result<bool, AppError> {
+    let found: Option<String> = users_table::table
+        .filter(users_table::id.eq(id))
+        .filter(users_table::is_therapist.eq(true))
+        .filter(users_table::is_active.eq(true))
+        .select(users_table::id)
+        .first(conn)
+        .optional()?;
+    Ok(found.is_some())
 }
 
-pub fn record_failed_login(conn: &mut DbConn, id: &str) -> Result<(), AppError> {
-    diesel::update(users::table.find(id))
-        .set(users::failed_logins.eq(users::failed_logins + 1))
-        .execute(conn)?;
-    Ok(())
-}
-
-pub fn record_successful_login(conn: &mut DbConn, id: &str) -> Result<(), AppError> {
-    diesel::update(users::table.find(id))
-        .set((users::failed_logins.eq(0), users::last_login_at.eq(Some(Utc::now().naive_utc()))))
-        .execute(conn)?;
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn like_wildcards_are_escaped() {
-        assert_eq!(escape_like("50%_a\\b"), "50\\%\\_a\\\\b");
-    }
-
-    #[test]
-    fn emails_are_normalised() {
-        assert_eq!(normalize_email("  Anna.Smith@Example.COM "), "anna.smith@example.com");
-    }
+/// Active therapists as (id, name), for choosing who treats a client.
+pub fn active_therapists(conn: &mut DbConn) -> Result<Vec<(String, String)>, AppError> {
+    Ok(users_table::table
+        .filter(users_table::is_therapist.eq(true))
+        .filter(users_table::is_active.eq(true))
+        .select((users_table::id, users_table::display_name))
+        .order(users_table::display_name.asc())
+        .limit(1000)
+        .load(conn)?)
 }

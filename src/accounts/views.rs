@@ -3,9 +3,10 @@
 use askama::Template;
 
 use crate::accounts::forms::{NewAccountForm, PasswordForm, ProfileForm, SetupForm};
-use crate::accounts::model::User;
+use crate::auth::users::User;
 use crate::error::FieldErrors;
 use crate::web::page::Ctx;
+use crate::web::paging::Pager;
 
 #[derive(Template)]
 #[template(path = "accounts/setup.html")]
@@ -40,32 +41,12 @@ pub struct PasswordPage {
 }
 
 #[derive(Template)]
-#[template(path = "home.html")]
-pub struct HomePage {
-    pub ctx: Ctx,
-    pub name: String,
-    /// Follow-ups by bucket, for therapists.
-    pub dashboard: Option<crate::followups::views::Dashboard>,
-    /// The practice's date.
-    pub today: chrono::NaiveDate,
-}
-
-#[derive(Template)]
 #[template(path = "admin/users.html")]
 pub struct UsersPage {
     pub ctx: Ctx,
     pub users: Vec<User>,
     pub q: String,
-    pub page: i64,
-    pub has_next: bool,
-}
-
-impl UsersPage {
-    /// Query string for another page of the same search.
-    pub fn page_query(&self, page: &i64) -> String {
-        let q: String = url::form_urlencoded::byte_serialize(self.q.as_bytes()).collect();
-        format!("?q={q}&page={page}")
-    }
+    pub pager: Pager,
 }
 
 #[derive(Template)]

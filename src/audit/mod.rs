@@ -1,4 +1,8 @@
-//! The audit log: who did what to which record, when, from where, and with what outcome.
+//! The audit log: who did what to which record, when, from where, and with what outcome; the
+//! helpers that pair every audited read and write with its row; and the admin's page.
 
+pub mod audited;
 pub mod model;
 pub mod routes;
+
+pub use audited::{Audited, Subject};

@@ -4,10 +4,12 @@
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 
+use crate::auth::extractors::Actor;
 use crate::db::DbConn;
+use crate::db::paging::PageRequest;
 use crate::db::schema::audit_log;
 use crate::error::AppError;
-use crate::vocabulary;
+use crate::vocab::vocabulary;
 
 vocabulary!(
     /// Everything that is audited. The code is what is stored.
@@ -64,31 +66,14 @@ vocabulary!(
     }
 );
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    Success,
-    Failure,
-    Denied,
-}
-
-impl Outcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Success => "success",
-            Outcome::Failure => "failure",
-            Outcome::Denied => "denied",
-        }
+vocabulary!(
+    /// How an audited attempt ended.
+    Outcome {
+        Success => ("success", "success"),
+        Failure => ("failure", "failure"),
+        Denied => ("denied", "denied"),
     }
-}
-
-/// Who did it and from where; built per request.
-#[derive(Debug, Clone, Default)]
-pub struct Actor {
-    pub user_id: Option<String>,
-    /// The email at the time (or the one typed into a failed sign-in).
-    pub label: Option<String>,
-    pub ip: Option<String>,
-}
+);
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = audit_log)]
@@ -101,11 +86,13 @@ pub struct AuditEntry {
     pub object_type: Option<String>,
     pub object_id: Option<String>,
     pub ip: Option<String>,
-    pub outcome: String,
+    pub outcome: Outcome,
     pub detail: Option<String>,
 }
 
-/// Appends one row. `object` is (type, id); `detail` is a short non-clinical note.
+/// Appends one row. `object` is (type, id); `detail` is a short non-clinical note. The time is
+/// the system's, not the practice clock's: ids are UUIDv7 from the same clock, and the log must
+/// say when things really happened.
 pub fn record(
     conn: &mut DbConn,
     actor: &Actor,
@@ -123,7 +110,7 @@ pub fn record(
         object_type: object.map(|(kind, _)| kind.to_owned()),
         object_id: object.map(|(_, id)| id.to_owned()),
         ip: actor.ip.clone(),
-        outcome: outcome.as_str().to_owned(),
+        outcome,
         detail,
     };
     diesel::insert_into(audit_log::table).values(&entry).execute(conn)?;
@@ -137,12 +124,10 @@ pub struct Filter {
     pub actor_id: Option<String>,
     pub object_id: Option<String>,
     pub outcome: Option<Outcome>,
-    /// Only rows older than this id (keyset paging; ids are time-ordered UUIDv7).
-    pub before: Option<String>,
 }
 
-/// Newest first, at most `limit` + 1 rows (the extra one tells the caller there is more).
-pub fn list(conn: &mut DbConn, filter: &Filter, limit: i64) -> Result<Vec<AuditEntry>, AppError> {
+/// Newest first, a page by key: ids are time-ordered UUIDv7, so "after" an id means older.
+pub fn list(conn: &mut DbConn, filter: &Filter, page: &PageRequest) -> Result<Vec<AuditEntry>, AppError> {
     let mut query = audit_log::table.select(AuditEntry::as_select()).into_boxed();
     if let Some(action) = filter.action {
         query = query.filter(audit_log::action.eq(action.code()));
@@ -154,12 +139,31 @@ pub fn list(conn: &mut DbConn, filter: &Filter, limit: i64) -> Result<Vec<AuditE
         query = query.filter(audit_log::object_id.eq(object.clone()));
     }
     if let Some(outcome) = filter.outcome {
-        query = query.filter(audit_log::outcome.eq(outcome.as_str()));
+        query = query.filter(audit_log::outcome.eq(outcome));
     }
-    if let Some(before) = &filter.before {
-        query = query.filter(audit_log::id.lt(before.clone()));
+    if let Some(before) = page.after_key() {
+        query = query.filter(audit_log::id.lt(before.to_owned()));
     }
-    Ok(query.order(audit_log::id.desc()).limit(limit + 1).load(conn)?)
+    Ok(query.order(audit_log::id.desc()).limit(page.fetch()).load(conn)?)
+}
+
+/// One page of entries; `None` when the actor email names no account. Reading the log is itself
+/// logged.
+pub fn read_log(
+    conn: &mut DbConn,
+    actor: &Actor,
+    mut filter: Filter,
+    actor_email: &str,
+    page: &PageRequest,
+) -> Result<Option<Vec<AuditEntry>>, AppError> {
+    record(conn, actor, Action::AuditView, None, Outcome::Success, None)?;
+    if !actor_email.is_empty() {
+        match crate::auth::users::find_by_email(conn, actor_email)? {
+            Some(user) => filter.actor_id = Some(user.id),
+            None => return Ok(None),
+        }
+    }
+    list(conn, &filter, page).map(Some)
 }
 
 #[cfg(test)]

@@ -1,29 +1,26 @@
-//! The admin's view of the audit log: newest first, filterable, paged by keyset.
+//! The admin's view of the audit log: newest first, filterable, paged by key.
 
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::AppState;
-use crate::accounts::model as accounts;
-use crate::audit::model::{self as audit, Action, Actor, AuditEntry, Filter, Outcome};
-use crate::auth::extractors::AdminUser;
+use crate::audit::model::{self as audit, Action, AuditEntry, Filter, Outcome};
+use crate::auth::extractors::{Actor, AdminUser};
+use crate::db::paging::{Page, PageRequest};
 use crate::error::AppError;
 use crate::web::page::{Ctx, ok};
+use crate::web::paging::{Pager, query};
+use crate::web::state::AppState;
 
 const PAGE_SIZE: i64 = 50;
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct AuditQuery {
-    #[serde(default)]
     pub action: String,
-    #[serde(default)]
     pub actor: String,
-    #[serde(default)]
     pub outcome: String,
-    #[serde(default)]
     pub object: String,
-    #[serde(default)]
     pub before: String,
 }
 
@@ -33,22 +30,33 @@ pub struct AuditPage {
     pub ctx: Ctx,
     pub query: AuditQuery,
     pub entries: Vec<AuditEntry>,
-    pub actions: Vec<&'static str>,
-    pub next_before: Option<String>,
+    pub actions: &'static [Action],
+    pub outcomes: &'static [Outcome],
+    pub pager: Pager,
     pub unknown_actor: bool,
 }
 
-impl AuditPage {
-    /// Query string for the next page with the same filters.
-    pub fn next_query(&self, before: &str) -> String {
-        let q = &self.query;
-        url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("action", &q.action)
-            .append_pair("actor", &q.actor)
-            .append_pair("outcome", &q.outcome)
-            .append_pair("object", &q.object)
-            .append_pair("before", before)
-            .finish()
+impl AuditQuery {
+    fn filter(&self) -> Filter {
+        Filter {
+            action: Action::parse(&self.action),
+            actor_id: None,
+            object_id: Some(self.object.trim().to_owned()).filter(|s| !s.is_empty()),
+            outcome: Outcome::parse(&self.outcome),
+        }
+    }
+
+    /// The address of the entries older than `before`, with the same filters.
+    fn older_than(&self, before: &str) -> String {
+        let q = self;
+        let pairs = [
+            ("action", q.action.as_str()),
+            ("actor", q.actor.as_str()),
+            ("outcome", q.outcome.as_str()),
+            ("object", q.object.as_str()),
+            ("before", before),
+        ];
+        format!("/admin/audit{}", query(&pairs))
     }
 }
 
@@ -60,35 +68,14 @@ pub async fn list_audit(
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, AppError> {
     let query = query.into_inner();
-    let outcome = [Outcome::Success, Outcome::Failure, Outcome::Denied]
-        .into_iter()
-        .find(|o| o.as_str() == query.outcome);
-    let mut filter = Filter {
-        action: Action::parse(&query.action),
-        actor_id: None,
-        object_id: Some(query.object.trim().to_owned()).filter(|s| !s.is_empty()),
-        outcome,
-        before: Some(query.before.trim().to_owned()).filter(|s| !s.is_empty()),
-    };
-    let actor_email = query.actor.trim().to_owned();
-    let (entries, unknown_actor) = state
-        .db
-        .run(move |conn| {
-            audit::record(conn, &actor, Action::AuditView, None, Outcome::Success, None)?;
-            if !actor_email.is_empty() {
-                match accounts::find_by_email(conn, &actor_email)? {
-                    Some(user) => filter.actor_id = Some(user.id),
-                    None => return Ok((Vec::new(), true)),
-                }
-            }
-            Ok((audit::list(conn, &filter, PAGE_SIZE)?, false))
-        })
-        .await?;
-    let mut entries = entries;
-    let next_before = (entries.len() as i64 > PAGE_SIZE).then(|| {
-        entries.truncate(PAGE_SIZE as usize);
-        entries.last().map(|e| e.id.clone()).unwrap_or_default()
-    });
-    let actions = Action::ALL.iter().map(|a| a.code()).collect();
-    ok(&AuditPage { ctx, query, entries, actions, next_before, unknown_actor })
+    let (filter, email) = (query.filter(), query.actor.trim().to_owned());
+    let request = PageRequest::after(&query.before, PAGE_SIZE);
+    let page_request = request.clone();
+    let found =
+        state.db.run(move |conn| audit::read_log(conn, &actor, filter, &email, &page_request)).await?;
+    let unknown_actor = found.is_none();
+    let page = Page::from_fetched(found.unwrap_or_default(), &request, |e| e.id.clone());
+    let pager = Pager::older(&page, |before| query.older_than(before));
+    let (actions, outcomes) = (Action::ALL, Outcome::ALL);
+    ok(&AuditPage { ctx, query, entries: page.rows, actions, outcomes, pager, unknown_actor })
 }

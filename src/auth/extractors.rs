@@ -6,12 +6,15 @@ use std::future::{Ready, ready};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
 
-use crate::audit::model::Actor;
-use crate::auth::session::{Identity, RequestAuth};
+use crate::auth::identity::{Identity, RequestAuth};
 use crate::error::AppError;
 
 fn request_auth(req: &HttpRequest) -> Option<RequestAuth> {
     req.extensions().get::<RequestAuth>().cloned()
+}
+
+fn identity(req: &HttpRequest) -> Result<Identity, AppError> {
+    request_auth(req).and_then(|a| a.identity).ok_or(AppError::Unauthorized)
 }
 
 /// Any signed-in, active user.
@@ -23,7 +26,7 @@ impl FromRequest for CurrentUser {
     type Future = Ready<Result<CurrentUser, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(request_auth(req).and_then(|a| a.identity).map(CurrentUser).ok_or(AppError::Unauthorized))
+        ready(identity(req).map(CurrentUser))
     }
 }
 
@@ -36,26 +39,9 @@ impl FromRequest for AdminUser {
     type Future = Ready<Result<AdminUser, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(match request_auth(req).and_then(|a| a.identity) {
-            None => Err(AppError::Unauthorized),
-            Some(identity) if identity.user.is_admin => Ok(AdminUser(identity)),
-            Some(_) => Err(AppError::Forbidden),
-        })
-    }
-}
-
-/// Who is acting, for audit rows: the signed-in user (if any) and the client IP.
-impl FromRequest for Actor {
-    type Error = AppError;
-    type Future = Ready<Result<Actor, AppError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let auth = request_auth(req);
-        let identity = auth.as_ref().and_then(|a| a.identity.as_ref());
-        ready(Ok(Actor {
-            user_id: identity.map(|i| i.user.id.clone()),
-            label: identity.map(|i| i.user.email.clone()),
-            ip: auth.and_then(|a| a.ip),
+        ready(identity(req).and_then(|found| match found.user.is_admin {
+            true => Ok(AdminUser(found)),
+            false => Err(AppError::Forbidden),
         }))
     }
 }
@@ -76,10 +62,51 @@ impl FromRequest for TherapistUser {
     type Future = Ready<Result<TherapistUser, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(match request_auth(req).and_then(|a| a.identity) {
-            None => Err(AppError::Unauthorized),
-            Some(identity) if identity.user.is_therapist => Ok(TherapistUser(identity)),
-            Some(_) => Err(AppError::Forbidden),
-        })
+        ready(identity(req).and_then(|found| match found.user.is_therapist {
+            true => Ok(TherapistUser(found)),
+            false => Err(AppError::Forbidden),
+        }))
+    }
+}
+
+/// Who is acting and from where, for audit rows. It names; it never authorises: queries are
+/// scoped by the role extractors above.
+#[derive(Debug, Clone, Default)]
+pub struct Actor {
+    pub user_id: Option<String>,
+    /// The email at the time (or the one typed into a failed sign-in, or "mail worker").
+    pub label: Option<String>,
+    pub ip: Option<String>,
+}
+
+impl Actor {
+    /// A process acting on its own (the mail worker, the command line).
+    pub fn system(label: &str) -> Actor {
+        Actor { user_id: None, label: Some(label.to_owned()), ip: None }
+    }
+
+    /// The same request, acting as `label` without an account (client links, calendar apps).
+    pub fn anonymous(&self, label: &str) -> Actor {
+        Actor { user_id: None, label: Some(label.to_owned()), ip: self.ip.clone() }
+    }
+
+    /// The same request, acting as `user` (just signed in or created).
+    pub fn as_user(&self, user_id: &str, label: &str) -> Actor {
+        Actor { user_id: Some(user_id.to_owned()), label: Some(label.to_owned()), ip: self.ip.clone() }
+    }
+}
+
+impl FromRequest for Actor {
+    type Error = AppError;
+    type Future = Ready<Result<Actor, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let auth = request_auth(req);
+        let identity = auth.as_ref().and_then(|a| a.identity.as_ref());
+        ready(Ok(Actor {
+            user_id: identity.map(|i| i.user.id.clone()),
+            label: identity.map(|i| i.user.email.clone()),
+            ip: auth.and_then(|a| a.ip),
+        }))
     }
 }

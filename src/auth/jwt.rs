@@ -1,5 +1,6 @@
-//! Signed tokens. HS256 only, pinned on both sides, always with `exp`, the issuer and a purpose
-//! claim, so a token minted for one purpose can never pass as another.
+//! Signed tokens. HS256 only (the one algorithm our provider in [`super::hs256`] knows), pinned
+//! on both sides, always with `exp`, the issuer and a purpose claim, so a token minted for one
+//! purpose can never pass as another.
 
 use std::path::Path;
 
@@ -56,7 +57,9 @@ pub struct Keys {
 }
 
 impl Keys {
+    #[expect(clippy::expect_used, reason = "HMAC accepts keys of any length")]
     pub fn new(secret: &[u8]) -> Keys {
+        crate::auth::hs256::install();
         let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC accepts any key length");
         mac.update(b"myochart csrf key v1");
         Keys {
@@ -71,6 +74,7 @@ impl Keys {
     }
 
     /// Signs a token for `purpose` about `sub`/`sid`, valid until `exp` (Unix seconds).
+    #[expect(clippy::expect_used, reason = "HS256 over serialisable claims cannot fail")]
     pub fn issue(&self, purpose: Purpose, sub: &str, sid: &str, exp: i64) -> String {
         let claims = Claims {
             iss: ISSUER.into(),

@@ -8,6 +8,7 @@ use crate::error::AppError;
 pub const MIN_LEN: usize = 12;
 pub const MAX_LEN: usize = 128;
 
+#[expect(clippy::expect_used, reason = "the parameters are constants within argon2's ranges")]
 fn hasher() -> Argon2<'static> {
     // OWASP's argon2id baseline: 19 MiB, two passes, one lane.
     let params = Params::new(19_456, 2, 1, None).expect("static argon2 parameters are valid");
@@ -81,13 +82,14 @@ pub fn check_policy(password: &str, user_inputs: &[&str]) -> Result<(), String> 
 }
 
 /// A random password for an admin to hand over; the user must change it at first sign-in.
-pub fn generate_temporary() -> String {
+pub fn generate_temporary() -> Result<String, AppError> {
     // 20 characters from a 54-symbol alphabet without look-alikes: about 115 bits.
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut bytes = [0u8; 20];
-    getrandom::fill(&mut bytes).expect("the operating system provides randomness");
-    let chars: String = bytes.iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect();
-    format!("{}-{}-{}-{}", &chars[0..5], &chars[5..10], &chars[10..15], &chars[15..20])
+    getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(anyhow::anyhow!("no randomness: {e}")))?;
+    let chars: String =
+        bytes.iter().map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()])).collect();
+    Ok(format!("{}-{}-{}-{}", &chars[0..5], &chars[5..10], &chars[10..15], &chars[15..20]))
 }
 
 #[cfg(test)]
@@ -114,9 +116,9 @@ mod tests {
 
     #[test]
     fn temporary_passwords_pass_the_policy() {
-        let temp = generate_temporary();
+        let temp = generate_temporary().unwrap();
         assert_eq!(temp.len(), 23);
         assert!(check_policy(&temp, &[]).is_ok(), "{temp}");
-        assert_ne!(temp, generate_temporary());
+        assert_ne!(temp, generate_temporary().unwrap());
     }
 }

@@ -28,9 +28,10 @@ pub struct LoginThrottle {
 }
 
 fn quota(burst: u32, refill: Duration) -> Quota {
-    Quota::with_period(refill.max(Duration::from_millis(1)))
-        .expect("period is non-zero")
-        .allow_burst(NonZeroU32::new(burst.max(1)).expect("burst is non-zero"))
+    let burst = NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN);
+    // with_period refuses only a zero period, which max() rules out.
+    let quota = Quota::with_period(refill.max(Duration::from_millis(1))).unwrap_or(Quota::per_second(burst));
+    quota.allow_burst(burst)
 }
 
 /// The throttling key for a client address: IPv4 as is, IPv6 by its /64 prefix.
@@ -108,7 +109,7 @@ mod tests {
     use super::*;
 
     fn throttle(adjust: impl FnOnce(&mut Config)) -> LoginThrottle {
-        let mut config = Config::defaults();
+        let mut config = Config::defaults().unwrap();
         adjust(&mut config);
         LoginThrottle::new(&config)
     }

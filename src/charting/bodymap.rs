@@ -29,6 +29,7 @@ impl BodyMap {
     pub fn from_findings<'a>(findings: impl IntoIterator<Item = (&'a Finding, &'a Muscle)>) -> BodyMap {
         let mut map = BodyMap::default();
         for (finding, muscle) in findings {
+            let finding = &finding.fields;
             let label = format!(
                 "{} ({}, {})",
                 muscle.name,

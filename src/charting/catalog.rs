@@ -8,6 +8,7 @@ use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Deserialize;
 
+use crate::audit::{Audited, Subject};
 use crate::charting::vocab::{Region, Side, View, Zone};
 use crate::db::schema::{muscle_zones, muscles};
 use crate::db::{DbConn, write_tx};
@@ -55,6 +56,32 @@ impl Muscle {
     /// The x of the right-side point, for the body-map script.
     pub fn mirrored_x(&self) -> f64 {
         MAP_WIDTH - self.map_x
+    }
+
+    /// A catalog entry named by its code alone, for unit tests elsewhere.
+    #[cfg(test)]
+    pub fn test_entry(code: &str) -> Muscle {
+        Muscle {
+            id: code.into(),
+            code: code.into(),
+            name: code.into(),
+            region: "head_neck".into(),
+            map_view: "back".into(),
+            map_x: 50.0,
+            map_y: 50.0,
+            trp_sites: String::new(),
+            referral: String::new(),
+            palpation: String::new(),
+            shipped: true,
+            created_by: None,
+            created_at: NaiveDateTime::default(),
+        }
+    }
+}
+
+impl Audited for Muscle {
+    fn subject(&self) -> Subject {
+        Subject::new("muscle", &self.id)
     }
 }
 
@@ -136,7 +163,7 @@ fn same_content(row: &Muscle, wanted: &Muscle) -> bool {
 
 /// Brings the shipped entries in the database in line with `muscles.toml`: inserts new ones
 /// and updates changed ones (with their zones). Custom entries are never touched. Returns how
-/// many entries were written.
+/// many entries were written. Run at start-up, before the exercise library.
 pub fn seed(conn: &mut DbConn) -> Result<usize, AppError> {
     let wanted = shipped().map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
     write_tx(conn, |conn| {
@@ -241,6 +268,50 @@ pub fn candidates_for_zone(conn: &mut DbConn, zone: Zone) -> Result<Vec<Muscle>,
         .load(conn)?)
 }
 
+/// What the catalog page is filtered by.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CatalogFilter {
+    /// Where it hurts: the reverse lookup.
+    pub zone: Option<Zone>,
+    pub region: Option<Region>,
+}
+
+/// A catalog entry with the zones it refers pain to.
+#[derive(Debug, Clone)]
+pub struct CatalogEntry {
+    pub muscle: Muscle,
+    pub zones: Vec<Zone>,
+}
+
+impl CatalogEntry {
+    /// "Temple, Back of the neck".
+    pub fn zone_labels(&self) -> String {
+        self.zones.iter().map(|z| z.label()).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// The catalog page: the muscles that match the filter, each with its zones.
+pub fn browse(conn: &mut DbConn, filter: CatalogFilter) -> Result<Vec<CatalogEntry>, AppError> {
+    let muscles = match filter.zone {
+        Some(zone) => candidates_for_zone(conn, zone)?,
+        None => all(conn)?,
+    };
+    let mut zones = zones_by_muscle(conn)?;
+    Ok(muscles
+        .into_iter()
+        .filter(|m| filter.region.is_none_or(|region| m.region == region.code()))
+        .map(|muscle| CatalogEntry {
+            zones: zones
+                .remove(&muscle.id)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|z| Zone::parse(z))
+                .collect(),
+            muscle,
+        })
+        .collect())
+}
+
 /// A practice-specific entry.
 pub struct NewCustomMuscle {
     pub name: String,
@@ -255,7 +326,12 @@ pub struct NewCustomMuscle {
 }
 
 /// Adds a practice-specific muscle. Call inside a write transaction.
-pub fn insert_custom(conn: &mut DbConn, new: &NewCustomMuscle, created_by: &str) -> Result<Muscle, AppError> {
+pub fn insert_custom(
+    conn: &mut DbConn,
+    new: &NewCustomMuscle,
+    created_by: &str,
+    now: NaiveDateTime,
+) -> Result<Muscle, AppError> {
     // Compared in Rust: SQLite's lower() folds ASCII only.
     let wanted = new.name.trim().to_lowercase();
     let names: Vec<String> = muscles::table.select(muscles::name).limit(MAX_MUSCLES).load(conn)?;
@@ -276,7 +352,7 @@ pub fn insert_custom(conn: &mut DbConn, new: &NewCustomMuscle, created_by: &str)
         palpation: new.palpation.trim().to_owned(),
         shipped: false,
         created_by: Some(created_by.to_owned()),
-        created_at: Utc::now().naive_utc(),
+        created_at: now,
     };
     diesel::insert_into(muscles::table).values(&row).execute(conn)?;
     let zones: Vec<String> = new.zones.iter().map(|z| z.code().to_owned()).collect();

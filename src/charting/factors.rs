@@ -4,11 +4,13 @@
 
 use std::collections::HashMap;
 
-use chrono::{NaiveDate, NaiveDateTime, Utc};
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use crate::audit::{Audited, Subject};
+use crate::clients::model as clients;
 use crate::db::DbConn;
-use crate::db::schema::{clients, factor_findings, factors, findings};
+use crate::db::schema::{clients as clients_table, factor_findings, factors, findings};
 use crate::error::AppError;
 
 /// A client has at most this many factors on the chart.
@@ -19,20 +21,15 @@ const CHART_LIMIT: i64 = 1000;
 pub struct Factor {
     pub id: String,
     pub client_id: String,
-    pub category: String,
-    pub factor: String,
-    pub source: String,
-    pub status: String,
-    pub action: Option<String>,
-    pub identified_on: NaiveDate,
-    pub reviewed_on: Option<NaiveDate>,
+    #[diesel(embed)]
+    pub fields: FactorFields,
     pub created_by: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
 
 /// A factor as entered, already validated.
-#[derive(Debug, Clone, AsChangeset, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable, AsChangeset, Insertable)]
 #[diesel(table_name = factors, treat_none_as_null = true)]
 pub struct FactorFields {
     pub category: String,
@@ -42,6 +39,12 @@ pub struct FactorFields {
     pub action: Option<String>,
     pub identified_on: NaiveDate,
     pub reviewed_on: Option<NaiveDate>,
+}
+
+impl Audited for Factor {
+    fn subject(&self) -> Subject {
+        Subject::new("factor", &self.id).with_detail(format!("client {}", self.client_id))
+    }
 }
 
 /// Only findings of the same client may be linked; others are dropped silently here because
@@ -62,50 +65,59 @@ fn set_links(conn: &mut DbConn, factor: &Factor, finding_ids: &[String]) -> Resu
     Ok(())
 }
 
-/// Records a factor for a client. Call inside a write transaction.
+fn find(conn: &mut DbConn, id: &str) -> Result<Factor, AppError> {
+    Ok(factors::table.find(id).select(Factor::as_select()).first(conn)?)
+}
+
+/// Records a factor for a client of `therapist_id`, with its linked findings.
 pub fn insert(
     conn: &mut DbConn,
+    therapist_id: &str,
     client_id: &str,
-    created_by: &str,
     fields: &FactorFields,
     finding_ids: &[String],
+    now: NaiveDateTime,
 ) -> Result<Factor, AppError> {
-    let now = Utc::now().naive_utc();
+    let client = clients::find_for_therapist(conn, client_id, therapist_id)?;
     let id = uuid::Uuid::now_v7().to_string();
     diesel::insert_into(factors::table)
         .values((
             factors::id.eq(&id),
-            factors::client_id.eq(client_id),
+            factors::client_id.eq(&client.id),
             fields,
-            factors::created_by.eq(created_by),
+            factors::created_by.eq(therapist_id),
             factors::created_at.eq(now),
             factors::updated_at.eq(now),
         ))
         .execute(conn)?;
-    let factor: Factor = factors::table.find(&id).select(Factor::as_select()).first(conn)?;
+    let factor = find(conn, &id)?;
     set_links(conn, &factor, finding_ids)?;
     Ok(factor)
 }
 
-/// Changes a factor and its links. Call inside a write transaction.
+/// Changes a factor of a client of `therapist_id`, and its links.
 pub fn update(
     conn: &mut DbConn,
-    factor: &Factor,
+    therapist_id: &str,
+    id: &str,
     fields: &FactorFields,
     finding_ids: &[String],
-) -> Result<(), AppError> {
+    now: NaiveDateTime,
+) -> Result<Factor, AppError> {
+    let factor = find_for_therapist(conn, id, therapist_id)?;
     diesel::update(factors::table.find(&factor.id))
-        .set((fields, factors::updated_at.eq(Utc::now().naive_utc())))
+        .set((fields, factors::updated_at.eq(now)))
         .execute(conn)?;
-    set_links(conn, factor, finding_ids)
+    set_links(conn, &factor, finding_ids)?;
+    find(conn, &factor.id)
 }
 
 /// The factor, if its client is treated by `therapist_id`.
 pub fn find_for_therapist(conn: &mut DbConn, id: &str, therapist_id: &str) -> Result<Factor, AppError> {
     Ok(factors::table
-        .inner_join(clients::table)
+        .inner_join(clients_table::table)
         .filter(factors::id.eq(id))
-        .filter(clients::therapist_id.eq(therapist_id))
+        .filter(clients_table::therapist_id.eq(therapist_id))
         .select(Factor::as_select())
         .first(conn)?)
 }
@@ -118,6 +130,34 @@ pub fn list_for_client(conn: &mut DbConn, client_id: &str) -> Result<Vec<Factor>
         .order((factors::identified_on.desc(), factors::id.desc()))
         .limit(CHART_LIMIT)
         .load(conn)?)
+}
+
+/// A client's factors as (id, name): what a follow-up can be about.
+pub fn choices_for_client(conn: &mut DbConn, client_id: &str) -> Result<Vec<(String, String)>, AppError> {
+    Ok(list_for_client(conn, client_id)?.into_iter().map(|f| (f.id, f.fields.factor)).collect())
+}
+
+/// What the factor form offers for a client of `therapist_id`: the client, and the client's
+/// findings as (id, label) to link to.
+pub fn form_context(
+    conn: &mut DbConn,
+    therapist_id: &str,
+    client_id: &str,
+) -> Result<(clients::Client, Vec<(String, String)>), AppError> {
+    let client = clients::find_for_therapist(conn, client_id, therapist_id)?;
+    let choices = crate::charting::findings::choices_for_client(conn, &client.id)?;
+    Ok((client, choices))
+}
+
+/// A factor of a client of `therapist_id` with its linked finding ids.
+pub fn find_with_links(
+    conn: &mut DbConn,
+    therapist_id: &str,
+    id: &str,
+) -> Result<(Factor, Vec<String>), AppError> {
+    let factor = find_for_therapist(conn, id, therapist_id)?;
+    let links = links_for_factor(conn, &factor.id)?;
+    Ok((factor, links))
 }
 
 /// Linked finding ids per factor of a client, in one query.

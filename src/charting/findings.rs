@@ -1,13 +1,21 @@
-//! Trigger-point findings: one palpated point in one visit. They belong to the visit, so they
-//! can only be added, changed or removed while the visit is a draft.
+//! Trigger-point findings: one palpated point in one visit, stored here; how a client's
+//! findings add up (the latest state per muscle and side) and how a finding is named.
+//!
+//! A finding belongs to its visit, and may change only while the visit is a draft: every change
+//! goes through `visits::model`, which takes the visit's draft lock first and then calls the
+//! storage functions below.
 
-use chrono::{NaiveDateTime, Utc};
+use std::collections::BTreeMap;
+
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
+use crate::audit::{Audited, Subject};
 use crate::charting::catalog::Muscle;
+use crate::charting::vocab::{Classification, Side};
 use crate::db::DbConn;
-use crate::db::schema::{findings, muscles, visits};
+use crate::db::schema::{clients, findings, muscles, visits};
 use crate::error::AppError;
 
 /// More findings than any chart needs; keeps the chart query bounded.
@@ -19,49 +27,14 @@ pub struct Finding {
     pub id: String,
     pub visit_id: String,
     pub client_id: String,
-    pub muscle_id: String,
-    pub side: String,
-    pub site_label: Option<String>,
-    pub map_view: Option<String>,
-    pub map_x: Option<f64>,
-    pub map_y: Option<f64>,
-    pub classification: String,
-    pub taut_band: String,
-    pub hypersensitive_spot: String,
-    pub referred_sensation: String,
-    pub pain_recognition: String,
-    pub twitch_response: String,
-    pub jump_sign: String,
-    pub restricted_rom: String,
-    pub weakness: String,
-    pub pain_nrs: Option<i32>,
-    pub ppt_value: Option<f64>,
-    pub ppt_unit: Option<String>,
-    pub ppt_kpa: Option<f64>,
-    pub referral_quality: Option<String>,
-    pub referral_zone: Option<String>,
-    pub notes: Option<String>,
+    #[diesel(embed)]
+    #[serde(flatten)]
+    pub fields: FindingFields,
     pub created_at: NaiveDateTime,
 }
 
-impl Finding {
-    /// The criteria as (code, answer) pairs, in the order they are shown.
-    pub fn criteria(&self) -> [(&'static str, &str); 8] {
-        [
-            ("taut_band", &self.taut_band),
-            ("hypersensitive_spot", &self.hypersensitive_spot),
-            ("referred_sensation", &self.referred_sensation),
-            ("pain_recognition", &self.pain_recognition),
-            ("twitch_response", &self.twitch_response),
-            ("jump_sign", &self.jump_sign),
-            ("restricted_rom", &self.restricted_rom),
-            ("weakness", &self.weakness),
-        ]
-    }
-}
-
 /// A finding as entered, already validated.
-#[derive(Debug, Clone, AsChangeset, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable, AsChangeset, Insertable, Serialize, serde::Deserialize)]
 #[diesel(table_name = findings, treat_none_as_null = true)]
 pub struct FindingFields {
     pub muscle_id: String,
@@ -88,14 +61,97 @@ pub struct FindingFields {
     pub notes: Option<String>,
 }
 
-/// Adds a finding to a draft visit. Call inside a write transaction.
+impl FindingFields {
+    /// The criteria as (code, answer) pairs, in the order they are shown.
+    pub fn criteria(&self) -> [(&'static str, &str); 8] {
+        [
+            ("taut_band", &self.taut_band),
+            ("hypersensitive_spot", &self.hypersensitive_spot),
+            ("referred_sensation", &self.referred_sensation),
+            ("pain_recognition", &self.pain_recognition),
+            ("twitch_response", &self.twitch_response),
+            ("jump_sign", &self.jump_sign),
+            ("restricted_rom", &self.restricted_rom),
+            ("weakness", &self.weakness),
+        ]
+    }
+}
+
+impl Audited for Finding {
+    fn subject(&self) -> Subject {
+        Subject::new("finding", &self.id).with_detail(format!("visit {}", self.visit_id))
+    }
+}
+
+/// How a finding is named everywhere: "Upper trapezius (left)".
+pub fn label(muscle_name: &str, side_code: &str) -> String {
+    format!("{muscle_name} ({})", Side::label_of(side_code).to_lowercase())
+}
+
+/// A client's finding with its muscle and the start of its visit: one row of their history.
+#[derive(Debug, Clone)]
+pub struct Charted {
+    pub finding: Finding,
+    pub muscle: Muscle,
+    pub visit_started_at: NaiveDateTime,
+}
+
+impl Charted {
+    pub fn label(&self) -> String {
+        label(&self.muscle.name, &self.finding.fields.side)
+    }
+
+    /// The label in a list of choices, where the same point recurs across visits:
+    /// "Upper trapezius (left), active, 2026-11-20".
+    pub fn choice_label(&self) -> String {
+        format!(
+            "{}, {}, {}",
+            self.label(),
+            Classification::label_of(&self.finding.fields.classification).to_lowercase(),
+            self.visit_started_at.format("%Y-%m-%d")
+        )
+    }
+}
+
+/// One muscle on one side across visits: its findings oldest first, the last being its latest
+/// state.
+#[derive(Debug)]
+pub struct MuscleSide<'a> {
+    pub findings: Vec<&'a Charted>,
+}
+
+impl<'a> MuscleSide<'a> {
+    pub fn latest(&self) -> &'a Charted {
+        // A group is only made from at least one finding.
+        self.findings[self.findings.len() - 1]
+    }
+
+    /// Whether the latest check found the point active.
+    pub fn is_active(&self) -> bool {
+        self.latest().finding.fields.classification == Classification::Active.code()
+    }
+}
+
+/// The one rule for the current state of a client's trigger points: group the history (oldest
+/// first) by muscle and side; the latest finding of each group is that point's state. Groups
+/// come by muscle name, then side.
+pub fn by_muscle_and_side(history: &[Charted]) -> Vec<MuscleSide<'_>> {
+    let mut groups: BTreeMap<(String, &str, &str), Vec<&Charted>> = BTreeMap::new();
+    for row in history {
+        let key = (row.muscle.name.to_lowercase(), row.muscle.id.as_str(), row.finding.fields.side.as_str());
+        groups.entry(key).or_default().push(row);
+    }
+    groups.into_values().map(|findings| MuscleSide { findings }).collect()
+}
+
+/// Adds a finding to a visit. Call through `visits::model`, which holds the draft lock.
 pub fn insert(
     conn: &mut DbConn,
     visit_id: &str,
     client_id: &str,
     fields: &FindingFields,
+    now: NaiveDateTime,
 ) -> Result<Finding, AppError> {
-    crate::visits::model::lock_draft(conn, visit_id)?;
     let id = uuid::Uuid::now_v7().to_string();
     diesel::insert_into(findings::table)
         .values((
@@ -103,29 +159,26 @@ pub fn insert(
             findings::visit_id.eq(visit_id),
             findings::client_id.eq(client_id),
             fields,
-            findings::created_at.eq(Utc::now().naive_utc()),
+            findings::created_at.eq(now),
         ))
         .execute(conn)?;
     Ok(findings::table.find(&id).select(Finding::as_select()).first(conn)?)
 }
 
-/// Changes a finding of a draft visit. Call inside a write transaction.
-pub fn update(conn: &mut DbConn, finding: &Finding, fields: &FindingFields) -> Result<(), AppError> {
-    crate::visits::model::lock_draft(conn, &finding.visit_id)?;
+/// Changes a finding. Call through `visits::model`, which holds the draft lock.
+pub fn update(conn: &mut DbConn, finding: &Finding, fields: &FindingFields) -> Result<Finding, AppError> {
     diesel::update(findings::table.find(&finding.id)).set(fields).execute(conn)?;
-    Ok(())
+    Ok(findings::table.find(&finding.id).select(Finding::as_select()).first(conn)?)
 }
 
-/// Removes a finding from a draft visit. Call inside a write transaction.
+/// Removes a finding. Call through `visits::model`, which holds the draft lock.
 pub fn delete(conn: &mut DbConn, finding: &Finding) -> Result<(), AppError> {
-    crate::visits::model::lock_draft(conn, &finding.visit_id)?;
     diesel::delete(findings::table.find(&finding.id)).execute(conn)?;
     Ok(())
 }
 
 /// The finding, if its client is treated by `therapist_id`.
 pub fn find_for_therapist(conn: &mut DbConn, id: &str, therapist_id: &str) -> Result<Finding, AppError> {
-    use crate::db::schema::clients;
     Ok(findings::table
         .inner_join(clients::table.on(clients::id.eq(findings::client_id)))
         .filter(findings::id.eq(id))
@@ -155,11 +208,8 @@ pub fn list_for_visit_with_muscles(
         .load(conn)?)
 }
 
-/// Every finding of a client with its muscle and its visit's date, oldest first, in one query.
-pub fn list_for_client(
-    conn: &mut DbConn,
-    client_id: &str,
-) -> Result<Vec<(Finding, Muscle, NaiveDateTime)>, AppError> {
+/// Every finding of a client with its muscle and its visit's start, oldest first, in one query.
+pub fn list_for_client(conn: &mut DbConn, client_id: &str) -> Result<Vec<Charted>, AppError> {
     Ok(findings::table
         .inner_join(muscles::table)
         .inner_join(visits::table)
@@ -167,48 +217,86 @@ pub fn list_for_client(
         .select((Finding::as_select(), Muscle::as_select(), visits::started_at))
         .order((visits::started_at.asc(), findings::created_at.asc(), findings::id.asc()))
         .limit(CHART_LIMIT)
-        .load(conn)?)
+        .load::<(Finding, Muscle, NaiveDateTime)>(conn)?
+        .into_iter()
+        .map(|(finding, muscle, visit_started_at)| Charted { finding, muscle, visit_started_at })
+        .collect())
+}
+
+/// A client's findings, newest first, as (id, choice label): what a factor or a follow-up can
+/// be about.
+pub fn choices_for_client(conn: &mut DbConn, client_id: &str) -> Result<Vec<(String, String)>, AppError> {
+    Ok(list_for_client(conn, client_id)?
+        .iter()
+        .rev()
+        .map(|row| (row.finding.id.clone(), row.choice_label()))
+        .collect())
 }
 
 /// Copies one visit's findings into another (copy-forward into a new draft).
-pub fn copy_to_visit(conn: &mut DbConn, from_visit: &str, to_visit: &str) -> Result<usize, AppError> {
-    let now = Utc::now().naive_utc();
-    let mut copied = 0;
-    for old in list_for_visit(conn, from_visit)? {
-        let fields = FindingFields {
-            muscle_id: old.muscle_id,
-            side: old.side,
-            site_label: old.site_label,
-            map_view: old.map_view,
-            map_x: old.map_x,
-            map_y: old.map_y,
-            classification: old.classification,
-            taut_band: old.taut_band,
-            hypersensitive_spot: old.hypersensitive_spot,
-            referred_sensation: old.referred_sensation,
-            pain_recognition: old.pain_recognition,
-            twitch_response: old.twitch_response,
-            jump_sign: old.jump_sign,
-            restricted_rom: old.restricted_rom,
-            weakness: old.weakness,
-            pain_nrs: old.pain_nrs,
-            ppt_value: old.ppt_value,
-            ppt_unit: old.ppt_unit,
-            ppt_kpa: old.ppt_kpa,
-            referral_quality: old.referral_quality,
-            referral_zone: old.referral_zone,
-            notes: old.notes,
-        };
-        diesel::insert_into(findings::table)
-            .values((
-                findings::id.eq(uuid::Uuid::now_v7().to_string()),
-                findings::visit_id.eq(to_visit),
-                findings::client_id.eq(&old.client_id),
-                &fields,
-                findings::created_at.eq(now),
-            ))
-            .execute(conn)?;
-        copied += 1;
+pub fn copy_to_visit(
+    conn: &mut DbConn,
+    from_visit: &str,
+    to_visit: &str,
+    now: NaiveDateTime,
+) -> Result<usize, AppError> {
+    let previous = list_for_visit(conn, from_visit)?;
+    for old in &previous {
+        insert(conn, to_visit, &old.client_id, &old.fields, now)?;
     }
-    Ok(copied)
+    Ok(previous.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn charted(muscle: &str, side: &str, classification: &str, day: u32) -> Charted {
+        let at = chrono::NaiveDate::from_ymd_opt(2026, 11, day).unwrap().and_hms_opt(9, 0, 0).unwrap();
+        let mut fields: FindingFields = serde_json::from_value(serde_json::json!({
+            "muscle_id": muscle, "side": side, "site_label": null, "map_view": null, "map_x": null,
+            "map_y": null, "classification": classification, "taut_band": "nt",
+            "hypersensitive_spot": "nt", "referred_sensation": "nt", "pain_recognition": "nt",
+            "twitch_response": "nt", "jump_sign": "nt", "restricted_rom": "nt", "weakness": "nt",
+            "pain_nrs": null, "ppt_value": null, "ppt_unit": null, "ppt_kpa": null,
+            "referral_quality": null, "referral_zone": null, "notes": null
+        }))
+        .unwrap();
+        fields.muscle_id = muscle.into();
+        let muscle = Muscle::test_entry(muscle);
+        Charted {
+            finding: Finding {
+                id: format!("{}-{side}-{day}", muscle.id),
+                visit_id: "v".into(),
+                client_id: "c".into(),
+                fields,
+                created_at: at,
+            },
+            muscle,
+            visit_started_at: at,
+        }
+    }
+
+    #[test]
+    fn the_latest_finding_per_muscle_and_side_is_the_state() {
+        let history = [
+            charted("upper-trapezius", "left", "active", 1),
+            charted("upper-trapezius", "right", "latent", 2),
+            charted("upper-trapezius", "left", "resolved", 3),
+            charted("levator-scapulae", "left", "active", 4),
+        ];
+        let groups = by_muscle_and_side(&history);
+        let states: Vec<(String, bool)> =
+            groups.iter().map(|g| (g.latest().finding.id.clone(), g.is_active())).collect();
+        assert_eq!(
+            states,
+            [
+                ("levator-scapulae-left-4".to_owned(), true),
+                ("upper-trapezius-left-3".to_owned(), false),
+                ("upper-trapezius-right-2".to_owned(), false),
+            ]
+        );
+        assert_eq!(history[0].label(), "upper-trapezius (left)");
+        assert_eq!(history[0].choice_label(), "upper-trapezius (left), active, 2026-11-01");
+    }
 }

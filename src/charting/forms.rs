@@ -1,6 +1,6 @@
 //! Charting forms: a trigger-point finding, a perpetuating factor, a practice-specific muscle.
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::charting::catalog::{MAP_HEIGHT, MAP_WIDTH, NewCustomMuscle};
@@ -77,7 +77,8 @@ fn num(value: Option<f64>) -> String {
 }
 
 impl FindingForm {
-    pub fn from_finding(f: &Finding) -> FindingForm {
+    pub fn from_finding(finding: &Finding) -> FindingForm {
+        let f = &finding.fields;
         FindingForm {
             muscle_id: f.muscle_id.clone(),
             side: f.side.clone(),
@@ -232,16 +233,17 @@ pub struct FactorForm {
 }
 
 impl FactorForm {
-    /// A new factor, identified today.
-    pub fn initial() -> FactorForm {
+    /// A new factor, identified today (the practice's date).
+    pub fn initial(today: NaiveDate) -> FactorForm {
         FactorForm {
-            identified_on: Utc::now().date_naive().to_string(),
+            identified_on: today.to_string(),
             source: FactorSource::ClientReported.code().into(),
             ..FactorForm::default()
         }
     }
 
-    pub fn from_factor(f: &Factor, links: Vec<String>) -> FactorForm {
+    pub fn from_factor(factor: &Factor, links: Vec<String>) -> FactorForm {
+        let f = &factor.fields;
         FactorForm {
             category: f.category.clone(),
             factor: f.factor.clone(),
@@ -260,8 +262,9 @@ impl FactorForm {
 
     /// Checks the factor. A blank status defaults by category: what a massage therapist cannot
     /// diagnose (nutritional, metabolic, inflammatory) starts as "suspected — refer", and can
-    /// only be "confirmed" on a physician's or lab's word.
-    pub fn validate(&self) -> Result<FactorFields, FieldErrors> {
+    /// only be "confirmed" on a physician's or lab's word. Dates cannot be after `today`, the
+    /// practice's date.
+    pub fn validate(&self, today: NaiveDate) -> Result<FactorFields, FieldErrors> {
         let mut c = Checker::default();
         let category = c.choice("category", &self.category, FactorCategory::parse, "a category");
         let factor = c.required("factor", &self.factor, SHORT_TEXT, "the specific factor");
@@ -282,8 +285,7 @@ impl FactorForm {
                 "Only a physician or lab can confirm this kind of factor; record it as suspected and refer.",
             );
         }
-        let earliest = NaiveDate::from_ymd_opt(1900, 1, 1).expect("valid date");
-        let today = Utc::now().date_naive();
+        let earliest = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN);
         let identified_on = c.date_between("identified_on", &self.identified_on, earliest, today);
         if identified_on.is_none() {
             c.fail("identified_on", "Enter when the factor was identified.");
@@ -394,12 +396,13 @@ mod tests {
             identified_on: "2026-01-10".into(),
             ..FactorForm::default()
         };
-        assert_eq!(form.validate().unwrap().status, "suspected_refer");
+        let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+        assert_eq!(form.validate(today).unwrap().status, "suspected_refer");
         let confirmed = FactorForm { status: "confirmed".into(), ..form.clone() };
-        assert!(confirmed.validate().unwrap_err().contains_key("status"));
+        assert!(confirmed.validate(today).unwrap_err().contains_key("status"));
         let by_lab = FactorForm { source: "physician".into(), ..confirmed };
-        assert_eq!(by_lab.validate().unwrap().status, "confirmed");
+        assert_eq!(by_lab.validate(today).unwrap().status, "confirmed");
         let posture = FactorForm { category: "posture".into(), status: String::new(), ..form };
-        assert_eq!(posture.validate().unwrap().status, "suspected");
+        assert_eq!(posture.validate(today).unwrap().status, "suspected");
     }
 }

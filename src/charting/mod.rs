@@ -1,5 +1,6 @@
-//! Trigger-point charting: the muscle catalog, findings per visit, perpetuating factors, the
-//! body map, and the pages for them.
+//! Trigger-point charting: the muscle catalog and its reverse lookup, findings as stored and
+//! the latest state per muscle and side, perpetuating factors, the body map, and the factor and
+//! catalog pages. Findings change only through their visit (`visits`), which sits above.
 
 pub mod bodymap;
 pub mod catalog;

@@ -2,17 +2,15 @@
 
 use askama::Template;
 
-use crate::charting::bodymap::BodyMap;
-use crate::charting::catalog::Muscle;
+use crate::charting::catalog::{CatalogEntry, Muscle};
 use crate::charting::findings::Finding;
-use crate::charting::forms::{FactorForm, FindingForm, MuscleForm};
+use crate::charting::forms::{FactorForm, MuscleForm};
 use crate::charting::vocab::{
     Classification, Criterion, FactorCategory, FactorSource, FactorStatus, Finding3, PptUnit,
     ReferralQuality, Region, Side, Technique, View, Zone,
 };
 use crate::clients::model::Client;
 use crate::error::FieldErrors;
-use crate::visits::model::Visit;
 use crate::web::page::Ctx;
 
 /// The vocabularies, for select boxes and radio buttons in templates.
@@ -77,24 +75,21 @@ pub struct FindingRow {
 
 impl FindingRow {
     pub fn new(finding: Finding, muscle: &Muscle) -> FindingRow {
+        let f = &finding.fields;
         let criteria = Criterion::ALL
             .iter()
-            .zip(finding.criteria())
+            .zip(f.criteria())
             .filter_map(|(criterion, (_, answer))| match Finding3::parse(answer) {
                 Some(Finding3::NotTested) | None => None,
                 Some(a) => Some((criterion.label(), a.label())),
             })
             .collect();
-        let ppt = match (
-            finding.ppt_value,
-            finding.ppt_unit.as_deref().and_then(PptUnit::parse),
-            finding.ppt_kpa,
-        ) {
+        let ppt = match (f.ppt_value, f.ppt_unit.as_deref().and_then(PptUnit::parse), f.ppt_kpa) {
             (Some(value), Some(PptUnit::KiloPascal), _) => Some(format!("{value} kPa")),
             (Some(value), Some(unit), Some(kpa)) => Some(format!("{value} {} ({kpa:.0} kPa)", unit.label())),
             _ => None,
         };
-        let referral = match (&finding.referral_quality, &finding.referral_zone) {
+        let referral = match (&f.referral_quality, &f.referral_zone) {
             (None, None) => None,
             (quality, zone) => Some(
                 [
@@ -109,8 +104,8 @@ impl FindingRow {
             ),
         };
         FindingRow {
-            side: Side::parse(&finding.side).map_or("", Side::label),
-            classification: Classification::parse(&finding.classification).map_or("", Classification::label),
+            side: Side::parse(&f.side).map_or("", Side::label),
+            classification: Classification::parse(&f.classification).map_or("", Classification::label),
             muscle_name: muscle.name.clone(),
             criteria,
             ppt,
@@ -118,28 +113,6 @@ impl FindingRow {
             finding,
         }
     }
-}
-
-#[derive(Template)]
-#[template(path = "charting/finding_edit.html")]
-pub struct FindingEditPage {
-    pub ctx: Ctx,
-    pub v: Vocab,
-    pub client: Client,
-    pub visit: Visit,
-    pub finding_id: String,
-    pub finding_form: FindingForm,
-    pub finding_errors: FieldErrors,
-    pub catalog: Vec<Muscle>,
-    pub map: BodyMap,
-    pub interactive: bool,
-}
-
-/// A finding that a factor can be linked to.
-#[derive(Debug, Clone)]
-pub struct FindingChoice {
-    pub id: String,
-    pub label: String,
 }
 
 #[derive(Template)]
@@ -152,14 +125,8 @@ pub struct FactorPage {
     pub factor_id: Option<String>,
     pub form: FactorForm,
     pub errors: FieldErrors,
-    pub findings: Vec<FindingChoice>,
-}
-
-/// A catalog entry with its referral zones' labels.
-#[derive(Debug, Clone)]
-pub struct MuscleRow {
-    pub muscle: Muscle,
-    pub zones: Vec<&'static str>,
+    /// The client's findings a factor can be linked to: (id, label).
+    pub findings: Vec<(String, String)>,
 }
 
 #[derive(Template)]
@@ -167,7 +134,7 @@ pub struct MuscleRow {
 pub struct MusclesPage {
     pub ctx: Ctx,
     pub v: Vocab,
-    pub muscles: Vec<MuscleRow>,
+    pub muscles: Vec<CatalogEntry>,
     /// Selected filters ("" for none).
     pub zone: String,
     pub region: String,

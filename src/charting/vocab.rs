@@ -1,7 +1,7 @@
 //! The words of trigger-point charting: regions, body-map views, sides, pain zones, diagnostic
 //! criteria, pressure units, referral qualities and perpetuating-factor categories.
 
-use crate::vocabulary;
+use crate::vocab::vocabulary;
 
 vocabulary!(
     /// Body regions the muscle catalog is grouped by.

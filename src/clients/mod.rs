@@ -1,6 +1,5 @@
-//! Clients: their record, the chart page, and admin reassignment.
+//! Clients: their record, the list and search, consent, and the rule of who may be emailed.
 
-pub mod chart;
 pub mod forms;
 pub mod model;
 pub mod routes;

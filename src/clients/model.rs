@@ -1,37 +1,28 @@
 //! Clients and who treats them. Every query that reads a client for a therapist filters by
-//! `therapist_id`, so another therapist's client is simply not found.
+//! `therapist_id`, so another therapist's client is simply not found. Also home to the one rule
+//! of who may be emailed.
 
-use chrono::{NaiveDate, NaiveDateTime, Utc};
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::accounts::model::escape_like;
-use crate::db::DbConn;
+use crate::accounts::model as accounts;
+use crate::audit::model::{self as audit, Action, Outcome};
+use crate::audit::{Audited, Subject};
+use crate::auth::extractors::Actor;
+use crate::db::paging::PageRequest;
 use crate::db::schema::{clients, users};
+use crate::db::{DbConn, escape_like};
 use crate::error::AppError;
 
-/// Deep paging is refused rather than scanned.
-pub const MAX_PAGE: i64 = 400;
-
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[derive(Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = clients)]
 pub struct Client {
     pub id: String,
     pub therapist_id: String,
-    pub first_name: String,
-    pub last_name: String,
-    pub preferred_name: Option<String>,
-    pub date_of_birth: Option<NaiveDate>,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub email_consent: bool,
+    /// What the therapist enters and edits.
+    #[diesel(embed)]
+    pub details: ClientFields,
     pub email_consent_at: Option<NaiveDateTime>,
-    pub occupation: Option<String>,
-    pub work_setup: Option<String>,
-    pub medical_history: Option<String>,
-    pub medications: Option<String>,
-    pub red_flags: Option<String>,
-    pub emergency_contact: Option<String>,
-    pub notes: Option<String>,
     pub archived: bool,
     pub search_text: String,
     pub sort_name: String,
@@ -40,29 +31,18 @@ pub struct Client {
     pub updated_at: NaiveDateTime,
 }
 
-impl Client {
-    /// "Preferred (First) Last" or "First Last".
-    pub fn display_name(&self) -> String {
-        match &self.preferred_name {
-            Some(preferred) if preferred != &self.first_name => {
-                format!("{preferred} ({}) {}", self.first_name, self.last_name)
-            }
-            _ => format!("{} {}", self.first_name, self.last_name),
-        }
-    }
-
-    /// Age in whole years on `today`.
-    pub fn age_on(&self, today: NaiveDate) -> Option<u32> {
-        self.date_of_birth.and_then(|dob| today.years_since(dob))
-    }
-
-    pub fn has_red_flags(&self) -> bool {
-        self.red_flags.as_deref().is_some_and(|f| !f.trim().is_empty())
+/// Names, contact details and history are personal health information: ids only.
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("id", &self.id)
+            .field("therapist_id", &self.therapist_id)
+            .finish_non_exhaustive()
     }
 }
 
 /// The editable fields of a client, already validated.
-#[derive(Debug, Clone, AsChangeset, Insertable)]
+#[derive(Clone, Queryable, Selectable, AsChangeset, Insertable)]
 #[diesel(table_name = clients, treat_none_as_null = true)]
 pub struct ClientFields {
     pub first_name: String,
@@ -79,6 +59,91 @@ pub struct ClientFields {
     pub red_flags: Option<String>,
     pub emergency_contact: Option<String>,
     pub notes: Option<String>,
+}
+
+/// Personal health information: nothing of it in debug output.
+impl std::fmt::Debug for ClientFields {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientFields").finish_non_exhaustive()
+    }
+}
+
+/// Why a client may not be emailed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailBlocker {
+    NoAddress,
+    NoConsent,
+    Archived,
+}
+
+impl EmailBlocker {
+    /// What the therapist reads, with what to do about it.
+    pub fn message(self) -> &'static str {
+        match self {
+            EmailBlocker::NoAddress => "The client has no email address. Add one under Edit details.",
+            EmailBlocker::NoConsent => {
+                "The client has not agreed to receive emails. Record their consent under Edit details first."
+            }
+            EmailBlocker::Archived => "The client's record is archived. Restore it before sending email.",
+        }
+    }
+}
+
+impl Client {
+    /// "Preferred (First) Last" or "First Last".
+    pub fn display_name(&self) -> String {
+        let d = &self.details;
+        match &d.preferred_name {
+            Some(preferred) if preferred != &d.first_name => {
+                format!("{preferred} ({}) {}", d.first_name, d.last_name)
+            }
+            _ => format!("{} {}", d.first_name, d.last_name),
+        }
+    }
+
+    /// How an email greets the client: the name they prefer.
+    pub fn greeting_name(&self) -> String {
+        self.details.preferred_name.clone().unwrap_or_else(|| self.details.first_name.clone())
+    }
+
+    /// Age in whole years on `today`.
+    pub fn age_on(&self, today: NaiveDate) -> Option<u32> {
+        self.details.date_of_birth.and_then(|dob| today.years_since(dob))
+    }
+
+    pub fn has_red_flags(&self) -> bool {
+        self.details.red_flags.as_deref().is_some_and(|f| !f.trim().is_empty())
+    }
+
+    /// The one rule of who may be emailed: an address, consent, and a record in use. The same
+    /// rule for queries is [`emailable`].
+    pub fn email_blocker(&self) -> Option<EmailBlocker> {
+        if self.details.email.is_none() {
+            Some(EmailBlocker::NoAddress)
+        } else if !self.details.email_consent {
+            Some(EmailBlocker::NoConsent)
+        } else if self.archived {
+            Some(EmailBlocker::Archived)
+        } else {
+            None
+        }
+    }
+}
+
+/// [`Client::email_blocker`] as a query filter, for queries that pick clients to email.
+pub type Emailable = diesel::dsl::And<
+    diesel::dsl::And<diesel::dsl::IsNotNull<clients::email>, diesel::dsl::Eq<clients::email_consent, bool>>,
+    diesel::dsl::Eq<clients::archived, bool>,
+>;
+
+pub fn emailable() -> Emailable {
+    clients::email.is_not_null().and(clients::email_consent.eq(true)).and(clients::archived.eq(false))
+}
+
+impl Audited for Client {
+    fn subject(&self) -> Subject {
+        Subject::new("client", &self.id)
+    }
 }
 
 impl ClientFields {
@@ -104,8 +169,12 @@ impl ClientFields {
 }
 
 /// Creates a client treated by `therapist_id`.
-pub fn insert(conn: &mut DbConn, therapist_id: &str, fields: &ClientFields) -> Result<Client, AppError> {
-    let now = Utc::now().naive_utc();
+pub fn insert(
+    conn: &mut DbConn,
+    therapist_id: &str,
+    fields: &ClientFields,
+    now: NaiveDateTime,
+) -> Result<Client, AppError> {
     let id = uuid::Uuid::now_v7().to_string();
     diesel::insert_into(clients::table)
         .values((
@@ -120,7 +189,11 @@ pub fn insert(conn: &mut DbConn, therapist_id: &str, fields: &ClientFields) -> R
             clients::updated_at.eq(now),
         ))
         .execute(conn)?;
-    Ok(clients::table.find(&id).select(Client::as_select()).first(conn)?)
+    find(conn, &id)
+}
+
+fn find(conn: &mut DbConn, id: &str) -> Result<Client, AppError> {
+    Ok(clients::table.find(id).select(Client::as_select()).first(conn)?)
 }
 
 /// The client, if `therapist_id` treats them. Anyone else gets `NotFound`.
@@ -132,11 +205,25 @@ pub fn find_for_therapist(conn: &mut DbConn, id: &str, therapist_id: &str) -> Re
         .first(conn)?)
 }
 
-/// Saves edited fields. Consent changes restamp the consent date.
-pub fn update(conn: &mut DbConn, client: &Client, fields: &ClientFields) -> Result<Client, AppError> {
-    let now = Utc::now().naive_utc();
-    let consent_at =
-        if fields.email_consent != client.email_consent { Some(now) } else { client.email_consent_at };
+/// The client a private link or unsubscribe token names, whoever treats them.
+pub fn find_by_link(conn: &mut DbConn, id: &str) -> Result<Option<Client>, AppError> {
+    Ok(clients::table.find(id).select(Client::as_select()).first(conn).optional()?)
+}
+
+/// Saves edited fields of this therapist's client. A consent change restamps the consent date.
+pub fn update(
+    conn: &mut DbConn,
+    therapist_id: &str,
+    id: &str,
+    fields: &ClientFields,
+    now: NaiveDateTime,
+) -> Result<Client, AppError> {
+    let client = find_for_therapist(conn, id, therapist_id)?;
+    let consent_at = if fields.email_consent != client.details.email_consent {
+        Some(now)
+    } else {
+        client.email_consent_at
+    };
     diesel::update(clients::table.find(&client.id))
         .set((
             fields,
@@ -146,12 +233,32 @@ pub fn update(conn: &mut DbConn, client: &Client, fields: &ClientFields) -> Resu
             clients::updated_at.eq(now),
         ))
         .execute(conn)?;
-    Ok(clients::table.find(&client.id).select(Client::as_select()).first(conn)?)
+    find(conn, &client.id)
 }
 
-pub fn set_archived(conn: &mut DbConn, client: &Client, archived: bool) -> Result<(), AppError> {
+/// Archives (or restores) this therapist's client; the record is kept either way.
+pub fn set_archived(
+    conn: &mut DbConn,
+    therapist_id: &str,
+    id: &str,
+    archived: bool,
+    now: NaiveDateTime,
+) -> Result<Client, AppError> {
+    let client = find_for_therapist(conn, id, therapist_id)?;
     diesel::update(clients::table.find(&client.id))
-        .set((clients::archived.eq(archived), clients::updated_at.eq(Utc::now().naive_utc())))
+        .set((clients::archived.eq(archived), clients::updated_at.eq(now)))
+        .execute(conn)?;
+    find(conn, &client.id)
+}
+
+/// Withdraws email consent (the unsubscribe link), stamping when.
+pub fn withdraw_consent(conn: &mut DbConn, client: &Client, now: NaiveDateTime) -> Result<(), AppError> {
+    diesel::update(clients::table.find(&client.id))
+        .set((
+            clients::email_consent.eq(false),
+            clients::email_consent_at.eq(Some(now)),
+            clients::updated_at.eq(now),
+        ))
         .execute(conn)?;
     Ok(())
 }
@@ -191,20 +298,20 @@ impl Sort {
     }
 }
 
-/// A page of the client list.
-pub struct ListQuery<'a> {
-    pub text: &'a str,
+/// A search of the client list.
+#[derive(Debug, Clone)]
+pub struct ListQuery {
+    pub text: String,
     pub archived: bool,
     pub sort: Sort,
-    pub offset: i64,
-    pub limit: i64,
 }
 
-/// One page of the therapist's clients, plus one extra row if there is a next page.
+/// One page of the therapist's clients (plus one row if there is a next page).
 pub fn list_for_therapist(
     conn: &mut DbConn,
     therapist_id: &str,
     q: &ListQuery,
+    page: &PageRequest,
 ) -> Result<Vec<Client>, AppError> {
     let mut query = clients::table
         .filter(clients::therapist_id.eq(therapist_id))
@@ -238,7 +345,20 @@ pub fn list_for_therapist(
             clients::id.desc(),
         )),
     };
-    Ok(query.offset(q.offset).limit(q.limit + 1).load(conn)?)
+    Ok(query.offset(page.offset()).limit(page.fetch()).load(conn)?)
+}
+
+/// [`list_for_therapist`], audited as a read of the client list.
+pub fn list_clients(
+    conn: &mut DbConn,
+    therapist_id: &str,
+    q: &ListQuery,
+    page: &PageRequest,
+    actor: &Actor,
+) -> Result<Vec<Client>, AppError> {
+    let rows = list_for_therapist(conn, therapist_id, q, page)?;
+    audit::record(conn, actor, Action::ClientList, None, Outcome::Success, None)?;
+    Ok(rows)
 }
 
 /// A row of the admin's client list: who the client is and who treats them, nothing clinical.
@@ -256,8 +376,7 @@ pub struct AssignmentRow {
 pub fn list_assignments(
     conn: &mut DbConn,
     text: &str,
-    offset: i64,
-    limit: i64,
+    page: &PageRequest,
 ) -> Result<Vec<AssignmentRow>, AppError> {
     let mut query = clients::table
         .inner_join(users::table)
@@ -277,43 +396,71 @@ pub fn list_assignments(
     }
     Ok(query
         .order((clients::sort_name.asc(), clients::id.asc()))
-        .offset(offset)
-        .limit(limit + 1)
+        .offset(page.offset())
+        .limit(page.fetch())
         .load(conn)?)
 }
 
-/// Moves a client to another therapist (who must be an active therapist). Returns the client's
-/// previous and new therapist ids.
+/// Moves a client to another therapist, who must be an active therapist. Returns the previous
+/// therapist's id. What else moves with the client is the caller's business (see `pages`).
 pub fn reassign(
     conn: &mut DbConn,
     client_id: &str,
     therapist_id: &str,
-) -> Result<(String, String), AppError> {
+    now: NaiveDateTime,
+) -> Result<String, AppError> {
     let previous: String = clients::table.find(client_id).select(clients::therapist_id).first(conn)?;
-    let eligible: Option<String> = users::table
-        .filter(users::id.eq(therapist_id))
-        .filter(users::is_therapist.eq(true))
-        .filter(users::is_active.eq(true))
-        .select(users::id)
-        .first(conn)
-        .optional()?;
-    if eligible.is_none() {
+    if !accounts::is_active_therapist(conn, therapist_id)? {
         return Err(AppError::field("therapist_id", "Choose an active therapist."));
     }
     diesel::update(clients::table.find(client_id))
-        .set((clients::therapist_id.eq(therapist_id), clients::updated_at.eq(Utc::now().naive_utc())))
+        .set((clients::therapist_id.eq(therapist_id), clients::updated_at.eq(now)))
         .execute(conn)?;
-    crate::followups::model::reassign_open(conn, client_id, therapist_id)?;
-    Ok((previous, therapist_id.to_owned()))
+    Ok(previous)
 }
 
-/// Active therapists, for the reassignment choice.
-pub fn therapists(conn: &mut DbConn) -> Result<Vec<(String, String)>, AppError> {
-    Ok(users::table
-        .filter(users::is_therapist.eq(true))
-        .filter(users::is_active.eq(true))
-        .select((users::id, users::display_name))
-        .order(users::display_name.asc())
-        .limit(1000)
-        .load(conn)?)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(email: Option<&str>, consent: bool, archived: bool) -> Client {
+        Client {
+            id: "c".into(),
+            therapist_id: "t".into(),
+            details: ClientFields {
+                first_name: "Ada".into(),
+                last_name: "Byron".into(),
+                preferred_name: None,
+                date_of_birth: None,
+                email: email.map(str::to_owned),
+                phone: None,
+                email_consent: consent,
+                occupation: None,
+                work_setup: None,
+                medical_history: None,
+                medications: None,
+                red_flags: None,
+                emergency_contact: None,
+                notes: None,
+            },
+            email_consent_at: None,
+            archived,
+            search_text: String::new(),
+            sort_name: String::new(),
+            last_visit_at: None,
+            created_at: NaiveDateTime::default(),
+            updated_at: NaiveDateTime::default(),
+        }
+    }
+
+    #[test]
+    fn only_consenting_clients_with_an_address_and_a_live_record_are_emailed() {
+        assert_eq!(client(Some("a@example.com"), true, false).email_blocker(), None);
+        assert_eq!(client(None, true, false).email_blocker(), Some(EmailBlocker::NoAddress));
+        assert_eq!(
+            client(Some("a@example.com"), false, false).email_blocker(),
+            Some(EmailBlocker::NoConsent)
+        );
+        assert_eq!(client(Some("a@example.com"), true, true).email_blocker(), Some(EmailBlocker::Archived));
+    }
 }

@@ -1,21 +1,23 @@
-//! Client pages: the list, create and edit, archive and restore, the chart, and the admin's
-//! reassignment page. Every handler is scoped to the signed-in therapist's own clients.
+//! Client pages: the list, create and edit, archive and restore. Every handler is scoped to the
+//! signed-in therapist's own clients.
 
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use crate::AppState;
-use crate::audit::model::{self as audit, Action, Actor, Outcome};
-use crate::auth::extractors::{AdminUser, TherapistUser};
-use crate::charting::views::Vocab;
-use crate::charting::vocab::Zone;
+use crate::audit::audited;
+use crate::audit::model::Action;
+use crate::auth::extractors::{Actor, TherapistUser};
 use crate::clients::forms::ClientForm;
-use crate::clients::model::{self, ListQuery, MAX_PAGE, Sort};
-use crate::clients::views::{AdminClientsPage, ChartPage, ClientFormPage, ClientsPage};
-use crate::clients::{chart, model::Client};
+use crate::clients::model::{self, ListQuery, Sort};
+use crate::clients::views::{ClientFormPage, ClientsPage};
+use crate::db::DbConn;
+use crate::db::paging::{Page, PageRequest};
 use crate::error::{AppError, FieldErrors};
-use crate::web::flash::{Flash, see_other_with};
+use crate::web::flash::Flash;
+use crate::web::form::Form;
 use crate::web::page::{Ctx, invalid, ok};
+use crate::web::paging::{Pager, query};
+use crate::web::state::AppState;
 
 const PAGE_SIZE: i64 = 25;
 
@@ -28,7 +30,17 @@ pub struct ListParams {
     page: Option<i64>,
 }
 
-fn client_url(id: &str) -> String {
+impl ListParams {
+    fn query(&self) -> ListQuery {
+        ListQuery {
+            text: self.q.chars().take(100).collect(),
+            archived: !self.archived.is_empty(),
+            sort: Sort::parse(&self.sort),
+        }
+    }
+}
+
+pub fn client_url(id: &str) -> String {
     format!("/clients/{id}")
 }
 
@@ -39,25 +51,27 @@ pub async fn list_clients(
     actor: Actor,
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, AppError> {
-    let params = params.into_inner();
-    let q: String = params.q.chars().take(100).collect();
-    let sort = Sort::parse(&params.sort);
-    let archived = !params.archived.is_empty();
-    let page = params.page.unwrap_or(1).clamp(1, MAX_PAGE);
-    let (therapist, text) = (me.id().to_owned(), q.clone());
-    let mut clients = state
-        .db
-        .run(move |conn| {
-            let query =
-                ListQuery { text: &text, archived, sort, offset: (page - 1) * PAGE_SIZE, limit: PAGE_SIZE };
-            let rows = model::list_for_therapist(conn, &therapist, &query)?;
-            audit::record(conn, &actor, Action::ClientList, None, Outcome::Success, None)?;
-            Ok(rows)
-        })
-        .await?;
-    let has_next = clients.len() as i64 > PAGE_SIZE;
-    clients.truncate(PAGE_SIZE as usize);
-    ok(&ClientsPage { ctx, clients, q, sort: sort.code().into(), archived, page, has_next })
+    let (list, request) = (params.query(), PageRequest::numbered(params.page, PAGE_SIZE));
+    let (therapist, search, window) = (me.id().to_owned(), list.clone(), request.clone());
+    let rows =
+        state.db.run(move |conn| model::list_clients(conn, &therapist, &search, &window, &actor)).await?;
+    let page = Page::from_fetched(rows, &request, |c| c.id.clone());
+    let archived = if list.archived { "1" } else { "" };
+    let pager = Pager::numbered(&page, |n| {
+        let n = n.to_string();
+        format!(
+            "/clients{}",
+            query(&[("q", &list.text), ("sort", list.sort.code()), ("archived", archived), ("page", &n)])
+        )
+    });
+    ok(&ClientsPage {
+        ctx,
+        clients: page.rows,
+        q: list.text,
+        sort: list.sort.code(),
+        archived: list.archived,
+        pager,
+    })
 }
 
 pub async fn new_client_form(_me: TherapistUser, ctx: Ctx) -> Result<HttpResponse, AppError> {
@@ -69,95 +83,20 @@ pub async fn create_client(
     me: TherapistUser,
     ctx: Ctx,
     actor: Actor,
-    form: web::Form<ClientForm>,
+    form: Form<ClientForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
-    let fields = match form.validate() {
+    let fields = match form.validate(state.clock.today()) {
         Ok(fields) => fields,
         Err(errors) => return invalid(&ClientFormPage { ctx, client: None, form, errors }),
     };
-    let therapist = me.id().to_owned();
-    let client = state
-        .db
-        .write(move |conn| {
-            let client = model::insert(conn, &therapist, &fields)?;
-            audit::record(
-                conn,
-                &actor,
-                Action::ClientCreate,
-                Some(("client", &client.id)),
-                Outcome::Success,
-                None,
-            )?;
-            Ok(client)
-        })
-        .await?;
-    let flash = Flash::success(format!("{} was added.", client.display_name()));
-    Ok(see_other_with(&state.cookie_names, &client_url(&client.id), flash))
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct ChartParams {
-    zone: String,
-}
-
-pub async fn show_chart(
-    state: web::Data<AppState>,
-    _me: TherapistUser,
-    ctx: Ctx,
-    actor: Actor,
-    id: web::Path<String>,
-    params: web::Query<ChartParams>,
-) -> Result<HttpResponse, AppError> {
-    let zone = Zone::parse(&params.zone);
-    let id = id.into_inner();
-    let tz = state.config.tz();
-    let chart = state.db.run(move |conn| chart::load(conn, &id, &actor, zone, tz)).await?;
-    let today = state.today();
-    ok(&ChartPage {
-        ctx,
-        v: Vocab,
-        age: chart.client.age_on(today),
-        active_count: chart.muscles.iter().filter(|m| m.latest.css == "active").count(),
-        client: chart.client,
-        visits: chart.visits,
-        muscles: chart.muscles,
-        factors: chart.factors,
-        zone: zone.map(|z| z.code().to_owned()).unwrap_or_default(),
-        candidates: chart.candidates,
-        map: chart.map,
-        interactive: false,
-        routines: chart.routines,
-        emails: chart.emails,
-        followups: chart.followups,
-        adherence: chart.adherence,
+    let (therapist, now) = (me.id().to_owned(), state.clock.now());
+    let client = audited::write(&state.db, actor, Action::ClientCreate, move |conn| {
+        model::insert(conn, &therapist, &fields, now)
     })
-}
-
-/// Loads a client of this therapist (404 for anyone else's) and audits the read.
-async fn own_client(
-    state: &AppState,
-    me: &TherapistUser,
-    actor: &Actor,
-    id: String,
-) -> Result<Client, AppError> {
-    let (therapist, actor) = (me.id().to_owned(), actor.clone());
-    state
-        .db
-        .run(move |conn| {
-            let client = model::find_for_therapist(conn, &id, &therapist)?;
-            audit::record(
-                conn,
-                &actor,
-                Action::ClientView,
-                Some(("client", &client.id)),
-                Outcome::Success,
-                None,
-            )?;
-            Ok(client)
-        })
-        .await
+    .await?;
+    let flash = Flash::success(format!("{} was added.", client.display_name()));
+    Ok(state.see_other(&client_url(&client.id), flash))
 }
 
 pub async fn edit_client_form(
@@ -167,7 +106,11 @@ pub async fn edit_client_form(
     actor: Actor,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let client = own_client(&state, &me, &actor, id.into_inner()).await?;
+    let (therapist, id) = (me.id().to_owned(), id.into_inner());
+    let client = audited::read(&state.db, actor, Action::ClientView, move |conn| {
+        model::find_for_therapist(conn, &id, &therapist)
+    })
+    .await?;
     let form = ClientForm::from_client(&client);
     ok(&ClientFormPage { ctx, client: Some(client), form, errors: FieldErrors::new() })
 }
@@ -178,57 +121,37 @@ pub async fn update_client(
     ctx: Ctx,
     actor: Actor,
     id: web::Path<String>,
-    form: web::Form<ClientForm>,
+    form: Form<ClientForm>,
 ) -> Result<HttpResponse, AppError> {
-    let form = form.into_inner();
-    let fields = match form.validate() {
+    let (therapist, id, form) = (me.id().to_owned(), id.into_inner(), form.into_inner());
+    let fields = match form.validate(state.clock.today()) {
         Ok(fields) => fields,
         Err(errors) => {
-            let client = own_client(&state, &me, &actor, id.into_inner()).await?;
+            let load = move |conn: &mut DbConn| model::find_for_therapist(conn, &id, &therapist);
+            let client = audited::read(&state.db, actor, Action::ClientView, load).await?;
             return invalid(&ClientFormPage { ctx, client: Some(client), form, errors });
         }
     };
-    let (therapist, id) = (me.id().to_owned(), id.into_inner());
-    let client = state
-        .db
-        .write(move |conn| {
-            let client = model::find_for_therapist(conn, &id, &therapist)?;
-            let client = model::update(conn, &client, &fields)?;
-            audit::record(
-                conn,
-                &actor,
-                Action::ClientUpdate,
-                Some(("client", &client.id)),
-                Outcome::Success,
-                None,
-            )?;
-            Ok(client)
-        })
-        .await?;
-    Ok(see_other_with(&state.cookie_names, &client_url(&client.id), Flash::success("Saved.")))
+    let now = state.clock.now();
+    let change = move |conn: &mut DbConn| model::update(conn, &therapist, &id, &fields, now);
+    let client = audited::write(&state.db, actor, Action::ClientUpdate, change).await?;
+    Ok(state.see_other(&client_url(&client.id), Flash::success("Saved.")))
 }
 
 async fn set_archived(
-    state: web::Data<AppState>,
-    me: TherapistUser,
+    state: &AppState,
+    me: &TherapistUser,
     actor: Actor,
     id: String,
     archived: bool,
 ) -> Result<HttpResponse, AppError> {
-    let therapist = me.id().to_owned();
-    let client = state
-        .db
-        .write(move |conn| {
-            let client = model::find_for_therapist(conn, &id, &therapist)?;
-            model::set_archived(conn, &client, archived)?;
-            let action = if archived { Action::ClientArchive } else { Action::ClientRestore };
-            audit::record(conn, &actor, action, Some(("client", &client.id)), Outcome::Success, None)?;
-            Ok(client)
-        })
-        .await?;
+    let (therapist, now) = (me.id().to_owned(), state.clock.now());
+    let action = if archived { Action::ClientArchive } else { Action::ClientRestore };
+    let change = move |conn: &mut DbConn| model::set_archived(conn, &therapist, &id, archived, now);
+    let client = audited::write(&state.db, actor, action, change).await?;
     let message = if archived { "archived; the record is kept" } else { "restored" };
     let flash = Flash::success(format!("{} was {message}.", client.display_name()));
-    Ok(see_other_with(&state.cookie_names, &client_url(&client.id), flash))
+    Ok(state.see_other(&client_url(&client.id), flash))
 }
 
 pub async fn archive_client(
@@ -237,7 +160,7 @@ pub async fn archive_client(
     actor: Actor,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    set_archived(state, me, actor, id.into_inner(), true).await
+    set_archived(&state, &me, actor, id.into_inner(), true).await
 }
 
 pub async fn restore_client(
@@ -246,72 +169,5 @@ pub async fn restore_client(
     actor: Actor,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    set_archived(state, me, actor, id.into_inner(), false).await
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct AssignmentParams {
-    q: String,
-    page: Option<i64>,
-}
-
-/// Who treats whom. Names only: admins without the therapist role never see clinical content.
-pub async fn list_assignments(
-    state: web::Data<AppState>,
-    _admin: AdminUser,
-    ctx: Ctx,
-    params: web::Query<AssignmentParams>,
-) -> Result<HttpResponse, AppError> {
-    let q: String = params.q.chars().take(100).collect();
-    let page = params.page.unwrap_or(1).clamp(1, MAX_PAGE);
-    let text = q.clone();
-    let (mut rows, therapists) = state
-        .db
-        .run(move |conn| {
-            let rows = model::list_assignments(conn, &text, (page - 1) * PAGE_SIZE, PAGE_SIZE)?;
-            Ok((rows, model::therapists(conn)?))
-        })
-        .await?;
-    let has_next = rows.len() as i64 > PAGE_SIZE;
-    rows.truncate(PAGE_SIZE as usize);
-    ok(&AdminClientsPage { ctx, rows, therapists, q, page, has_next })
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct ReassignForm {
-    therapist_id: String,
-}
-
-pub async fn reassign_client(
-    state: web::Data<AppState>,
-    _admin: AdminUser,
-    actor: Actor,
-    id: web::Path<String>,
-    form: web::Form<ReassignForm>,
-) -> Result<HttpResponse, AppError> {
-    let (id, therapist) = (id.into_inner(), form.into_inner().therapist_id);
-    let result = state
-        .db
-        .write(move |conn| {
-            let (from, to) = model::reassign(conn, &id, &therapist)?;
-            let detail = format!("therapist {from} -> {to}");
-            audit::record(
-                conn,
-                &actor,
-                Action::ClientReassign,
-                Some(("client", &id)),
-                Outcome::Success,
-                Some(detail),
-            )?;
-            Ok(())
-        })
-        .await;
-    let flash = match result {
-        Ok(()) => Flash::success("The client was reassigned."),
-        Err(AppError::Validation(errors)) => Flash::error(errors.into_values().next().unwrap_or_default()),
-        Err(err) => return Err(err),
-    };
-    Ok(see_other_with(&state.cookie_names, "/admin/clients", flash))
+    set_archived(&state, &me, actor, id.into_inner(), false).await
 }

@@ -1,9 +1,11 @@
 //! Database access for both backends: the URL picks SQLite or PostgreSQL, one r2d2 pool serves
 //! either, migrations are embedded, and every query runs off the async executor via [`Db::run`].
+//! Filling the shipped catalogs is the areas' job, called from start-up (`cli`), not from here.
 
+pub mod paging;
 pub mod schema;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -17,6 +19,7 @@ use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
 use diesel::sqlite::SqliteConnection;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
+use crate::config::DatabaseUrl;
 use crate::error::AppError;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -27,47 +30,6 @@ const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/po
 pub enum DbConn {
     Postgres(PgConnection),
     Sqlite(SqliteConnection),
-}
-
-/// Which backend a database URL selects.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
-    Postgres(String),
-    Sqlite(PathBuf),
-}
-
-impl Target {
-    /// Reads the scheme ourselves: diesel's derived `establish` would try each backend in turn,
-    /// and SQLite accepts any string as a file name, hiding the real error.
-    pub fn parse(url: &str) -> Result<Target, String> {
-        let url = url.trim();
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Ok(Target::Postgres(url.to_owned()));
-        }
-        let path =
-            url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).ok_or_else(|| {
-                format!("database_url must start with sqlite:// or postgres:// (got {:?})", redact_url(url))
-            })?;
-        if path.is_empty() || path == ":memory:" {
-            return Err("database_url must name a SQLite file, e.g. sqlite://data/myochart.db".into());
-        }
-        Ok(Target::Sqlite(PathBuf::from(path)))
-    }
-
-    pub fn is_sqlite(&self) -> bool {
-        matches!(self, Target::Sqlite(_))
-    }
-}
-
-/// Hides a password in a connection URL so it can appear in an error message or a log line.
-pub fn redact_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
-        }
-        _ => url.to_owned(),
-    }
 }
 
 /// Counts the statements every pooled connection runs: lets tests prove a page runs a fixed
@@ -91,7 +53,7 @@ impl Instrumentation for QueryCounter {
 
 /// Opens connections for r2d2 and applies the per-connection SQLite settings.
 pub struct Manager {
-    target: Target,
+    target: DatabaseUrl,
     counter: QueryCounter,
 }
 
@@ -104,8 +66,8 @@ impl Manager {
 
     fn establish_plain(&self) -> diesel::ConnectionResult<DbConn> {
         match &self.target {
-            Target::Postgres(url) => PgConnection::establish(url).map(DbConn::Postgres),
-            Target::Sqlite(path) => {
+            DatabaseUrl::Postgres(url) => PgConnection::establish(url.expose()).map(DbConn::Postgres),
+            DatabaseUrl::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
                 // foreign_keys is off by default in SQLite and must be set on every connection.
                 // busy_timeout makes a writer wait for the lock instead of failing at once.
@@ -150,16 +112,15 @@ pub struct Db {
 impl Db {
     /// Connects, prepares the database file or server, and runs pending migrations.
     /// The error is one sentence meant for the operator.
-    pub fn connect(url: &str, pool_size: u32) -> Result<Db, String> {
-        let target = Target::parse(url)?;
-        if let Target::Sqlite(path) = &target {
+    pub fn connect(target: &DatabaseUrl, pool_size: u32) -> Result<Db, String> {
+        if let DatabaseUrl::Sqlite(path) = target {
             ensure_parent_dir(path)?;
         }
         let counter = QueryCounter::default();
         let manager = Manager { target: target.clone(), counter: counter.clone() };
         // One direct connection first: r2d2 would only report a timeout, not the reason.
         let mut first = manager.establish().map_err(|e| {
-            format!("cannot open the database named by database_url ({}): {e}", redact_url(url))
+            format!("cannot open the database named by database_url ({}): {e}", target.redacted())
         })?;
         if target.is_sqlite() {
             // WAL lets readers proceed while one writer commits; it is a property of the file.
@@ -168,16 +129,12 @@ impl Db {
                 .map_err(|e| format!("cannot switch the SQLite database to WAL mode: {e}"))?;
         }
         run_migrations(&mut first).map_err(|e| format!("database migration failed: {e}"))?;
-        crate::charting::catalog::seed(&mut first)
-            .map_err(|e| format!("cannot load the muscle catalog: {e}"))?;
-        crate::homecare::library::seed(&mut first)
-            .map_err(|e| format!("cannot load the exercise library: {e}"))?;
         drop(first);
         let pool = Pool::builder()
             .max_size(pool_size.max(1))
             .connection_timeout(Duration::from_secs(10))
             .build(manager)
-            .map_err(|e| format!("cannot open the database pool ({}): {e}", redact_url(url)))?;
+            .map_err(|e| format!("cannot open the database pool ({}): {e}", target.redacted()))?;
         Ok(Db { pool, sqlite: target.is_sqlite(), counter })
     }
 
@@ -254,6 +211,11 @@ pub fn lock_accounts(conn: &mut DbConn) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Escapes LIKE wildcards so user input matches literally (used with `.escape('\\')`).
+pub fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
 /// Applies every pending migration for the connection's backend.
 pub fn run_migrations(conn: &mut DbConn) -> Result<(), String> {
     let applied = match conn {
@@ -281,20 +243,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn url_scheme_picks_the_backend() {
-        assert_eq!(Target::parse("sqlite://data/x.db"), Ok(Target::Sqlite("data/x.db".into())));
-        assert_eq!(Target::parse("sqlite:/tmp/x.db"), Ok(Target::Sqlite("/tmp/x.db".into())));
-        assert!(matches!(Target::parse("postgres://u@h/db"), Ok(Target::Postgres(_))));
-        assert!(matches!(Target::parse("postgresql://u@h/db"), Ok(Target::Postgres(_))));
-        assert!(Target::parse("mysql://u@h/db").is_err());
-        assert!(Target::parse("data/x.db").is_err());
-        assert!(Target::parse("sqlite://").is_err());
-    }
-
-    #[test]
-    fn passwords_never_appear_in_messages() {
-        let shown = redact_url("postgres://app:s3cret@db.example/myochart");
-        assert!(!shown.contains("s3cret"), "{shown}");
-        assert!(shown.contains("***"));
+    fn like_wildcards_are_escaped() {
+        assert_eq!(escape_like("50%_a\\b"), "50\\%\\_a\\\\b");
     }
 }

@@ -1,85 +1,43 @@
 //! The therapist's calendar feed: an iCalendar document of open follow-ups at a secret URL
-//! (a signed token naming a feed row, so rotating or revoking the row kills the old URL).
-//! Events carry the client's first name and last initial only: calendars sync to phones and
-//! third-party services.
+//! (the credential itself is `accounts::feeds`). Events carry the client's first name and last
+//! initial only: calendars sync to phones and third-party services.
 
-use chrono::{Duration, NaiveDateTime, TimeZone, Utc};
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
-use diesel::prelude::*;
 use icalendar::{Calendar, Component, Event, EventLike};
 
+use crate::accounts::feeds;
+use crate::audit::model::{self as audit, Action, Outcome};
+use crate::auth::extractors::Actor;
+use crate::auth::jwt::Claims;
 use crate::db::DbConn;
-use crate::db::schema::calendar_feeds;
 use crate::error::AppError;
-use crate::followups::model::WithClient;
+use crate::followups::model::{self, WithClient};
 
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = calendar_feeds)]
-pub struct Feed {
-    pub id: String,
-    pub therapist_id: String,
-    pub created_at: NaiveDateTime,
-    pub revoked_at: Option<NaiveDateTime>,
-}
+/// What a calendar app sees: open follow-ups from a month ago on.
+const FEED_DAYS_BACK: i64 = 30;
 
-/// Feed tokens are long-lived; revoking the row is how they end.
-pub const FEED_YEARS: i64 = 5;
-
-/// The therapist's live feed, if any.
-pub fn current(conn: &mut DbConn, therapist_id: &str) -> Result<Option<Feed>, AppError> {
-    Ok(calendar_feeds::table
-        .filter(calendar_feeds::therapist_id.eq(therapist_id))
-        .filter(calendar_feeds::revoked_at.is_null())
-        .select(Feed::as_select())
-        .order(calendar_feeds::created_at.desc())
-        .first(conn)
-        .optional()?)
-}
-
-/// Revokes every feed of the therapist.
-pub fn revoke(conn: &mut DbConn, therapist_id: &str, now: NaiveDateTime) -> Result<usize, AppError> {
-    Ok(diesel::update(
-        calendar_feeds::table
-            .filter(calendar_feeds::therapist_id.eq(therapist_id))
-            .filter(calendar_feeds::revoked_at.is_null()),
-    )
-    .set(calendar_feeds::revoked_at.eq(Some(now)))
-    .execute(conn)?)
-}
-
-/// Replaces the therapist's feed with a new one. Call inside a write transaction.
-pub fn rotate(conn: &mut DbConn, therapist_id: &str, now: NaiveDateTime) -> Result<Feed, AppError> {
-    revoke(conn, therapist_id, now)?;
-    let feed = Feed {
-        id: uuid::Uuid::now_v7().to_string(),
-        therapist_id: therapist_id.to_owned(),
-        created_at: now,
-        revoked_at: None,
-    };
-    diesel::insert_into(calendar_feeds::table)
-        .values((
-            calendar_feeds::id.eq(&feed.id),
-            calendar_feeds::therapist_id.eq(&feed.therapist_id),
-            calendar_feeds::created_at.eq(now),
-        ))
-        .execute(conn)?;
-    Ok(feed)
-}
-
-/// The feed row, if it is live and the therapist's.
-pub fn find_live(conn: &mut DbConn, id: &str, therapist_id: &str) -> Result<Option<Feed>, AppError> {
-    use crate::db::schema::users;
-    // A deactivated account, or one without the therapist role, has no feed.
-    Ok(calendar_feeds::table
-        .inner_join(users::table.on(users::id.eq(calendar_feeds::therapist_id)))
-        .filter(calendar_feeds::id.eq(id))
-        .filter(calendar_feeds::therapist_id.eq(therapist_id))
-        .filter(calendar_feeds::revoked_at.is_null())
-        .filter(users::is_active.eq(true))
-        .filter(users::is_therapist.eq(true))
-        .select(Feed::as_select())
-        .first(conn)
-        .optional()?)
+/// The follow-ups a verified feed token gives access to, or 404 if its feed was rotated,
+/// revoked or its account deactivated. Every fetch is audited.
+pub fn feed_rows(
+    conn: &mut DbConn,
+    claims: &Claims,
+    actor: &Actor,
+    today: NaiveDate,
+) -> Result<Vec<WithClient>, AppError> {
+    feeds::find_live(conn, &claims.sid, &claims.sub)?.ok_or(AppError::NotFound)?;
+    let rows = model::open_from(conn, &claims.sub, today - Duration::days(FEED_DAYS_BACK))?;
+    let actor =
+        Actor { user_id: Some(claims.sub.clone()), label: Some("calendar app".into()), ip: actor.ip.clone() };
+    audit::record(
+        conn,
+        &actor,
+        Action::CalendarFetch,
+        Some(("calendar", &claims.sid)),
+        Outcome::Success,
+        None,
+    )?;
+    Ok(rows)
 }
 
 /// The iCalendar document. Timed follow-ups last 30 minutes; the others are all-day events.

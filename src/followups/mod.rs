@@ -4,6 +4,7 @@
 pub mod calendar;
 pub mod forms;
 pub mod model;
+pub mod reminders;
 pub mod routes;
 pub mod schedule;
 pub mod views;

@@ -2,15 +2,17 @@
 //! occurrence of a repeating one), cancel, and the queries for the dashboard, the chart, the
 //! calendar feed and reminders.
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Utc};
-use chrono_tz::Tz;
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use diesel::prelude::*;
 
-use crate::clients::model::Client;
+use crate::audit::{Audited, Subject};
+use crate::charting::{factors, findings};
+use crate::clients::model::{self as clients_model, Client, emailable};
 use crate::db::DbConn;
 use crate::db::schema::{clients, followups};
 use crate::error::AppError;
-use crate::followups::schedule::{self, Repeat, RepeatUnit};
+use crate::followups::schedule::{self, FollowupStatus, Repeat, RepeatUnit};
+use crate::time::Clock;
 
 /// Enough for any dashboard; keeps the queries bounded.
 const LIMIT: i64 = 1000;
@@ -30,7 +32,7 @@ pub struct Followup {
     pub reason: Option<String>,
     pub finding_id: Option<String>,
     pub factor_id: Option<String>,
-    pub status: String,
+    pub status: FollowupStatus,
     pub repeat_every: Option<i32>,
     pub repeat_unit: Option<String>,
     pub repeat_until: Option<NaiveDate>,
@@ -60,6 +62,12 @@ impl Followup {
     }
 }
 
+impl Audited for Followup {
+    fn subject(&self) -> Subject {
+        Subject::new("followup", &self.id).with_detail(format!("client {}", self.client_id))
+    }
+}
+
 /// What the therapist scheduled, already validated.
 #[derive(Debug, Clone)]
 pub struct FollowupFields {
@@ -79,9 +87,9 @@ fn insert_row(
     series_id: &str,
     occurrence: i32,
     fields: &FollowupFields,
-    tz: Tz,
+    clock: &Clock,
 ) -> Result<Followup, AppError> {
-    let now = Utc::now().naive_utc();
+    let now = clock.now();
     let id = uuid::Uuid::now_v7().to_string();
     let repeat = fields.repeat;
     diesel::insert_into(followups::table)
@@ -93,12 +101,12 @@ fn insert_row(
             followups::occurrence.eq(occurrence),
             followups::due_date.eq(fields.due_date),
             followups::due_time.eq(fields.due_time.map(|t| t.format("%H:%M").to_string())),
-            followups::due_at.eq(schedule::to_utc(tz, fields.due_date, fields.due_time)),
+            followups::due_at.eq(clock.to_utc(fields.due_date, fields.due_time)),
             followups::reason_kind.eq(&fields.reason_kind),
             followups::reason.eq(&fields.reason),
             followups::finding_id.eq(&fields.finding_id),
             followups::factor_id.eq(&fields.factor_id),
-            followups::status.eq("open"),
+            followups::status.eq(FollowupStatus::Open),
             followups::repeat_every.eq(repeat.map(|r| r.every)),
             followups::repeat_unit.eq(repeat.map(|r| r.unit.code())),
             followups::repeat_until.eq(repeat.and_then(|r| r.until)),
@@ -110,16 +118,29 @@ fn insert_row(
     Ok(followups::table.find(&id).select(Followup::as_select()).first(conn)?)
 }
 
-/// Schedules the first follow-up of a series. Call inside a write transaction.
+/// Schedules the first follow-up of a series for a client of `therapist_id`. What it is about
+/// must be one of this client's trigger points or factors.
 pub fn insert(
     conn: &mut DbConn,
-    client: &Client,
     therapist_id: &str,
+    client_id: &str,
     fields: &FollowupFields,
-    tz: Tz,
+    clock: &Clock,
 ) -> Result<Followup, AppError> {
+    let client = clients_model::find_for_therapist(conn, client_id, therapist_id)?;
+    if let Some(finding_id) = &fields.finding_id
+        && !findings::find_for_therapist(conn, finding_id, therapist_id)
+            .is_ok_and(|f| f.client_id == client.id)
+    {
+        return Err(AppError::field("finding_id", "Choose one of this client's trigger points."));
+    }
+    if let Some(factor_id) = &fields.factor_id
+        && !factors::find_for_therapist(conn, factor_id, therapist_id).is_ok_and(|f| f.client_id == client.id)
+    {
+        return Err(AppError::field("factor_id", "Choose one of this client's factors."));
+    }
     let series = uuid::Uuid::now_v7().to_string();
-    insert_row(conn, &client.id, therapist_id, &series, 1, fields, tz)
+    insert_row(conn, &client.id, therapist_id, &series, 1, fields, clock)
 }
 
 /// The follow-up, if its client is treated by `therapist_id` (whoever scheduled it).
@@ -134,22 +155,28 @@ pub fn find_for_therapist(conn: &mut DbConn, id: &str, therapist_id: &str) -> Re
 
 /// Hands a client's open follow-ups to their new therapist. Call inside the reassignment's
 /// transaction.
-pub fn reassign_open(conn: &mut DbConn, client_id: &str, therapist_id: &str) -> Result<usize, AppError> {
+pub fn reassign_open(
+    conn: &mut DbConn,
+    client_id: &str,
+    therapist_id: &str,
+    now: NaiveDateTime,
+) -> Result<usize, AppError> {
     Ok(diesel::update(
-        followups::table.filter(followups::client_id.eq(client_id)).filter(followups::status.eq("open")),
+        followups::table
+            .filter(followups::client_id.eq(client_id))
+            .filter(followups::status.eq(FollowupStatus::Open)),
     )
-    .set((followups::therapist_id.eq(therapist_id), followups::updated_at.eq(Utc::now().naive_utc())))
+    .set((followups::therapist_id.eq(therapist_id), followups::updated_at.eq(now)))
     .execute(conn)?)
 }
 
 /// Marks an open follow-up done and, if it repeats, schedules the next occurrence (returned).
-/// Call inside a write transaction.
-pub fn complete(conn: &mut DbConn, followup: &Followup, tz: Tz) -> Result<Option<Followup>, AppError> {
-    let now = Utc::now().naive_utc();
+fn complete(conn: &mut DbConn, followup: &Followup, clock: &Clock) -> Result<Option<Followup>, AppError> {
+    let now = clock.now();
     let changed = diesel::update(followups::table.find(&followup.id))
-        .filter(followups::status.eq("open"))
+        .filter(followups::status.eq(FollowupStatus::Open))
         .set((
-            followups::status.eq("done"),
+            followups::status.eq(FollowupStatus::Done),
             followups::completed_at.eq(Some(now)),
             followups::updated_at.eq(now),
         ))
@@ -179,20 +206,68 @@ pub fn complete(conn: &mut DbConn, followup: &Followup, tz: Tz) -> Result<Option
         &followup.series_id,
         followup.occurrence + 1,
         &fields,
-        tz,
+        clock,
     )?;
     Ok(Some(next))
 }
 
-pub fn cancel(conn: &mut DbConn, followup: &Followup) -> Result<(), AppError> {
+fn cancel(conn: &mut DbConn, followup: &Followup, now: NaiveDateTime) -> Result<(), AppError> {
     let changed = diesel::update(followups::table.find(&followup.id))
-        .filter(followups::status.eq("open"))
-        .set((followups::status.eq("cancelled"), followups::updated_at.eq(Utc::now().naive_utc())))
+        .filter(followups::status.eq(FollowupStatus::Open))
+        .set((followups::status.eq(FollowupStatus::Cancelled), followups::updated_at.eq(now)))
         .execute(conn)?;
     if changed == 0 {
         return Err(AppError::Conflict("This follow-up is no longer open.".into()));
     }
     Ok(())
+}
+
+/// A follow-up closed as done or cancelled, and the next of its series when one was scheduled.
+pub struct Closed {
+    pub followup: Followup,
+    pub next: Option<Followup>,
+}
+
+impl Audited for Closed {
+    fn subject(&self) -> Subject {
+        Subject::new("followup", &self.followup.id)
+    }
+}
+
+/// Closes an open follow-up of `therapist_id`'s client: done (which schedules the next of a
+/// repeating series) or cancelled.
+pub fn close(
+    conn: &mut DbConn,
+    therapist_id: &str,
+    id: &str,
+    done: bool,
+    clock: &Clock,
+) -> Result<Closed, AppError> {
+    let followup = find_for_therapist(conn, id, therapist_id)?;
+    let next = if done {
+        complete(conn, &followup, clock)?
+    } else {
+        cancel(conn, &followup, clock.now())?;
+        None
+    };
+    Ok(Closed { followup, next })
+}
+
+/// What the follow-up form offers: the client, and what a follow-up can be about.
+pub struct FormContext {
+    pub client: Client,
+    /// The client's trigger points as (id, label).
+    pub findings: Vec<(String, String)>,
+    /// The client's factors as (id, name).
+    pub factors: Vec<(String, String)>,
+}
+
+/// The follow-up form for a client of `therapist_id`.
+pub fn form_context(conn: &mut DbConn, therapist_id: &str, client_id: &str) -> Result<FormContext, AppError> {
+    let client = clients_model::find_for_therapist(conn, client_id, therapist_id)?;
+    let findings = findings::choices_for_client(conn, &client.id)?;
+    let factors = factors::choices_for_client(conn, &client.id)?;
+    Ok(FormContext { client, findings, factors })
 }
 
 /// A follow-up with its client's name, for lists that span clients.
@@ -214,7 +289,7 @@ fn open_between(
     let mut query = followups::table
         .inner_join(clients::table)
         .filter(clients::therapist_id.eq(therapist_id))
-        .filter(followups::status.eq("open"))
+        .filter(followups::status.eq(FollowupStatus::Open))
         .select((Followup::as_select(), clients::first_name, clients::last_name))
         .into_boxed();
     if let Some(from) = from {
@@ -254,7 +329,7 @@ pub fn open_from(
 pub fn open_for_client(conn: &mut DbConn, client_id: &str) -> Result<Vec<Followup>, AppError> {
     Ok(followups::table
         .filter(followups::client_id.eq(client_id))
-        .filter(followups::status.eq("open"))
+        .filter(followups::status.eq(FollowupStatus::Open))
         .select(Followup::as_select())
         .order(followups::due_at.asc())
         .limit(LIMIT)
@@ -271,13 +346,11 @@ pub fn due_reminders(
     let last = today + chrono::Duration::days(i64::from(days));
     Ok(followups::table
         .inner_join(clients::table)
-        .filter(followups::status.eq("open"))
+        .filter(followups::status.eq(FollowupStatus::Open))
         .filter(followups::reminder_sent_at.is_null())
         .filter(followups::due_date.ge(today))
         .filter(followups::due_date.le(last))
-        .filter(clients::email_consent.eq(true))
-        .filter(clients::email.is_not_null())
-        .filter(clients::archived.eq(false))
+        .filter(emailable())
         .select((Followup::as_select(), Client::as_select()))
         .limit(LIMIT)
         .load(conn)?)

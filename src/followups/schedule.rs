@@ -1,11 +1,20 @@
-//! Calendar arithmetic in the practice's time zone. Follow-ups are scheduled as local dates
-//! (and optional local times), so "every 2 weeks at 09:00" stays at 09:00 across daylight-saving
-//! changes; the UTC instant is derived from them.
+//! The words and arithmetic of schedules: why a follow-up is due, how it repeats, where it sits
+//! on the dashboard. Follow-ups are scheduled as local dates (and optional local times), so
+//! "every 2 weeks at 09:00" stays at 09:00 across daylight-saving changes; the UTC instant is
+//! derived from them with `crate::time`.
 
-use chrono::{Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
-use chrono_tz::Tz;
+use chrono::{Duration, NaiveDate};
 
-use crate::vocabulary;
+use crate::vocab::vocabulary;
+
+vocabulary!(
+    /// Where a follow-up stands.
+    FollowupStatus {
+        Open => ("open", "Open"),
+        Done => ("done", "Done"),
+        Cancelled => ("cancelled", "Cancelled"),
+    }
+);
 
 vocabulary!(
     RepeatUnit {
@@ -57,32 +66,6 @@ impl Repeat {
     }
 }
 
-/// The UTC instant of a local date and time (midnight when there is no time). A time that
-/// does not exist (the hour skipped when clocks go forward) moves forward to the next valid
-/// minute; an ambiguous one (clocks going back) takes the earlier instant.
-pub fn to_utc(tz: Tz, date: NaiveDate, time: Option<NaiveTime>) -> NaiveDateTime {
-    let mut local = date.and_time(time.unwrap_or(NaiveTime::MIN));
-    for _ in 0..180 {
-        match tz.from_local_datetime(&local) {
-            LocalResult::Single(at) | LocalResult::Ambiguous(at, _) => {
-                return at.with_timezone(&Utc).naive_utc();
-            }
-            LocalResult::None => local += Duration::minutes(1),
-        }
-    }
-    local
-}
-
-/// Today's date in the practice's zone.
-pub fn today_in(tz: Tz, now_utc: NaiveDateTime) -> NaiveDate {
-    Utc.from_utc_datetime(&now_utc).with_timezone(&tz).date_naive()
-}
-
-/// The local time of day of a UTC instant, for display.
-pub fn local_time(tz: Tz, at_utc: NaiveDateTime) -> NaiveDateTime {
-    Utc.from_utc_datetime(&at_utc).with_timezone(&tz).naive_local()
-}
-
 /// Where a follow-up sits on the dashboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Bucket {
@@ -130,24 +113,11 @@ mod tests {
     }
 
     #[test]
-    fn local_times_keep_their_wall_clock_across_daylight_saving() {
-        let berlin: Tz = "Europe/Berlin".parse().unwrap();
-        let nine = NaiveTime::from_hms_opt(9, 0, 0);
-        // Before and after the switch to summer time on 29 March 2026.
-        assert_eq!(to_utc(berlin, date(2026, 3, 26), nine).time(), NaiveTime::from_hms_opt(8, 0, 0).unwrap());
-        assert_eq!(to_utc(berlin, date(2026, 4, 2), nine).time(), NaiveTime::from_hms_opt(7, 0, 0).unwrap());
-        // 02:30 does not exist that night: it moves to 03:00 local (01:00 UTC).
-        let gap = to_utc(berlin, date(2026, 3, 29), NaiveTime::from_hms_opt(2, 30, 0));
-        assert_eq!(gap, date(2026, 3, 29).and_hms_opt(1, 0, 0).unwrap());
-    }
-
-    #[test]
-    fn today_and_buckets_follow_the_practice_zone() {
-        let auckland: Tz = "Pacific/Auckland".parse().unwrap();
-        let honolulu: Tz = "Pacific/Honolulu".parse().unwrap();
+    fn buckets_follow_the_practice_zone() {
+        use crate::time::today_in;
+        let auckland: chrono_tz::Tz = "Pacific/Auckland".parse().unwrap();
+        let honolulu: chrono_tz::Tz = "Pacific/Honolulu".parse().unwrap();
         let now = date(2026, 5, 31).and_hms_opt(20, 0, 0).unwrap();
-        assert_eq!(today_in(auckland, now), date(2026, 6, 1), "already June in Auckland");
-        assert_eq!(today_in(honolulu, now), date(2026, 5, 31));
         let due = date(2026, 5, 31);
         assert_eq!(bucket(due, today_in(auckland, now)), Bucket::Overdue);
         assert_eq!(bucket(due, today_in(honolulu, now)), Bucket::Today);

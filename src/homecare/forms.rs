@@ -4,6 +4,7 @@
 use serde::Deserialize;
 
 use crate::error::FieldErrors;
+use crate::homecare::library::{Exercise, ExerciseKind, Tool};
 use crate::homecare::model::ItemFields;
 use crate::web::fields::{Checker, LONG_TEXT};
 
@@ -111,15 +112,6 @@ pub struct ExerciseForm {
     pub rest_days_note: String,
 }
 
-/// Tools a client may use at home.
-pub const TOOLS: [(&str, &str); 5] = [
-    ("ball", "Ball"),
-    ("foam_roller", "Foam roller"),
-    ("hook_tool", "Hook tool"),
-    ("hands", "Hands"),
-    ("none", "No tool"),
-];
-
 impl ExerciseForm {
     pub fn initial() -> ExerciseForm {
         ExerciseForm {
@@ -133,19 +125,11 @@ impl ExerciseForm {
     }
 
     /// Checks everything but whether the muscle exists (the caller asks the catalog).
-    pub fn validate(&self, created_by: &str) -> Result<crate::homecare::library::Exercise, FieldErrors> {
+    pub fn validate(&self, created_by: &str) -> Result<Exercise, FieldErrors> {
         let mut c = Checker::default();
         let muscle_id = c.required("muscle_id", &self.muscle_id, 200, "a muscle");
-        let kind = match self.kind.as_str() {
-            kind @ ("self_massage" | "stretch") => kind.to_owned(),
-            _ => {
-                c.fail("kind", "Choose self-massage or stretch.");
-                String::new()
-            }
-        };
-        if !TOOLS.iter().any(|(code, _)| *code == self.tool) {
-            c.fail("tool", "Choose a tool from the list.");
-        }
+        let kind = c.choice("kind", &self.kind, ExerciseKind::parse, "self-massage or stretch");
+        let tool = c.choice("tool", &self.tool, Tool::parse, "a tool from the list");
         let title = c.required("title", &self.title, 150, "a title");
         let instructions = c.required("instructions", &self.instructions, 2000, "the instructions");
         let seconds = c.int_in("seconds", &self.seconds, 5..=600, "Seconds");
@@ -156,12 +140,12 @@ impl ExerciseForm {
                 c.fail(field, "Give a number.");
             }
         }
-        let item = crate::homecare::library::Exercise {
+        let item = Exercise {
             id: String::new(),
             code: String::new(),
             muscle_id,
-            kind,
-            tool: self.tool.clone(),
+            kind: kind.map(|k| k.code().to_owned()).unwrap_or_default(),
+            tool: tool.map(|t| t.code().to_owned()).unwrap_or_default(),
             title,
             instructions,
             seconds: seconds.unwrap_or_default(),
@@ -190,6 +174,13 @@ pub struct DoneForm {
 #[serde(default)]
 pub struct PainForm {
     pub pain: String,
+}
+
+impl PainForm {
+    /// The pain on the 0-10 scale, if that is what was sent.
+    pub fn pain(&self) -> Option<i32> {
+        self.pain.trim().parse::<i32>().ok().filter(|p| (0..=10).contains(p))
+    }
 }
 
 #[cfg(test)]

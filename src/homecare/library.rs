@@ -7,9 +7,30 @@ use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Deserialize;
 
+use crate::audit::{Audited, Subject};
 use crate::db::schema::exercises;
 use crate::db::{DbConn, write_tx};
 use crate::error::AppError;
+use crate::vocab::vocabulary;
+
+vocabulary!(
+    /// What a self-care item asks the client to do.
+    ExerciseKind {
+        SelfMassage => ("self_massage", "Self-massage"),
+        Stretch => ("stretch", "Stretch"),
+    }
+);
+
+vocabulary!(
+    /// What the client uses at home.
+    Tool {
+        Ball => ("ball", "Ball"),
+        FoamRoller => ("foam_roller", "Foam roller"),
+        HookTool => ("hook_tool", "Hook tool"),
+        Hands => ("hands", "Hands"),
+        NoTool => ("none", "No tool"),
+    }
+);
 
 const SHIPPED: &str = include_str!("exercises.toml");
 
@@ -37,6 +58,22 @@ pub struct Exercise {
     pub created_at: NaiveDateTime,
 }
 
+impl Exercise {
+    pub fn is_stretch(&self) -> bool {
+        self.kind == ExerciseKind::Stretch.code()
+    }
+
+    pub fn is_self_massage(&self) -> bool {
+        self.kind == ExerciseKind::SelfMassage.code()
+    }
+}
+
+impl Audited for Exercise {
+    fn subject(&self) -> Subject {
+        Subject::new("exercise", &self.id)
+    }
+}
+
 fn shipped() -> bool {
     true
 }
@@ -62,7 +99,7 @@ fn same(a: &Exercise, b: &Exercise) -> bool {
         && (a.seconds, a.repetitions, a.times_per_day) == (b.seconds, b.repetitions, b.times_per_day)
 }
 
-/// Inserts new and updates changed shipped items. Runs after the muscle catalog is seeded.
+/// Inserts new and updates changed shipped items. Run at start-up, after the muscle catalog.
 pub fn seed(conn: &mut DbConn) -> Result<usize, AppError> {
     let wanted = shipped_items().map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
     write_tx(conn, |conn| {
@@ -105,16 +142,13 @@ pub fn seed(conn: &mut DbConn) -> Result<usize, AppError> {
     })
 }
 
-/// Adds a practice-specific item. Call inside a write transaction.
-pub fn insert_custom(conn: &mut DbConn, item: &Exercise) -> Result<Exercise, AppError> {
+/// Adds a practice-specific item for a muscle of the catalog.
+pub fn insert_custom(conn: &mut DbConn, item: &Exercise, now: NaiveDateTime) -> Result<Exercise, AppError> {
+    if crate::charting::catalog::find(conn, &item.muscle_id)?.is_none() {
+        return Err(AppError::field("muscle_id", "Choose a muscle from the catalog."));
+    }
     let id = uuid::Uuid::now_v7().to_string();
-    let row = Exercise {
-        code: format!("custom-{id}"),
-        id,
-        shipped: false,
-        created_at: Utc::now().naive_utc(),
-        ..item.clone()
-    };
+    let row = Exercise { code: format!("custom-{id}"), id, shipped: false, created_at: now, ..item.clone() };
     diesel::insert_into(exercises::table).values(&row).execute(conn)?;
     Ok(row)
 }
@@ -155,7 +189,11 @@ mod tests {
                 "{} names an unknown muscle",
                 item.code
             );
-            assert!(matches!(item.kind.as_str(), "self_massage" | "stretch"));
+            assert!(
+                ExerciseKind::parse(&item.kind).is_some() && Tool::parse(&item.tool).is_some(),
+                "{}",
+                item.code
+            );
             assert!(
                 (10..=120).contains(&item.seconds) && (1..=10).contains(&item.times_per_day),
                 "{}",

@@ -2,18 +2,20 @@
 //! expiring token and backed by a row that can be revoked. Through it the client ticks
 //! "done today" per item and reports today's pain.
 
-use chrono::{Duration, NaiveDate, NaiveDateTime, Utc};
+use chrono::{Duration, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use crate::audit::model::{self as audit, Action, Outcome};
+use crate::auth::extractors::Actor;
+use crate::auth::jwt::Claims;
+use crate::clients::model::{self as clients, Client};
 use crate::db::DbConn;
 use crate::db::schema::{checkins, client_links, pain_reports, routine_items};
 use crate::error::AppError;
+use crate::homecare::model::{self as routines, Routine, RoutineItem};
 
 /// How long a link works.
 pub const LINK_DAYS: i64 = 120;
-/// How long an unsubscribe link works: long after the routine link, since withdrawing consent
-/// must stay possible.
-pub const UNSUBSCRIBE_DAYS: i64 = 730;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = client_links)]
@@ -80,6 +82,135 @@ pub fn revoke_for_client(conn: &mut DbConn, client_id: &str, now: NaiveDateTime)
     .execute(conn)?)
 }
 
+/// What a valid link gives access to: that routine, for that client, and nothing else.
+pub struct Access {
+    pub link: ClientLink,
+    pub client: Client,
+    pub routine: Routine,
+    /// The client, acting through the link (for audit rows).
+    pub actor: Actor,
+}
+
+/// The live link a verified token names, or 404 (audited) for a bad, expired, revoked or
+/// foreign one.
+pub fn resolve(
+    conn: &mut DbConn,
+    claims: Option<Claims>,
+    actor: &Actor,
+    now: NaiveDateTime,
+) -> Result<Access, AppError> {
+    let found = match &claims {
+        Some(c) => find_live(conn, &c.sid, &c.sub, now)?,
+        None => None,
+    };
+    let Some(link) = found else {
+        audit::record(
+            conn,
+            &actor.anonymous("client link"),
+            Action::LinkRefused,
+            None,
+            Outcome::Denied,
+            None,
+        )?;
+        return Err(AppError::NotFound);
+    };
+    let client = clients::find_by_link(conn, &link.client_id)?.ok_or(AppError::NotFound)?;
+    let routine = routines::find_for_therapist(conn, &link.routine_id, &client.therapist_id)?.0;
+    Ok(Access { link, client, routine, actor: actor.anonymous("client via private link") })
+}
+
+/// What the client's page shows today.
+pub struct Today {
+    pub items: Vec<RoutineItem>,
+    pub done: Vec<String>,
+    pub pain: Option<i32>,
+}
+
+/// The client's page for `day`, audited as the client opening their routine.
+pub fn open(conn: &mut DbConn, access: &Access, day: NaiveDate) -> Result<Today, AppError> {
+    let items = routines::items(conn, &access.routine.id)?;
+    let done = done_on(conn, &access.routine.id, day)?;
+    let pain = pain_reports::table
+        .find((&access.routine.id, day))
+        .select(pain_reports::pain)
+        .first(conn)
+        .optional()?;
+    audit::record(
+        conn,
+        &access.actor,
+        Action::LinkOpen,
+        Some(("client", &access.client.id)),
+        Outcome::Success,
+        None,
+    )?;
+    Ok(Today { items, done, pain })
+}
+
+/// Records the client's tick (or untick) for one item today, audited.
+pub fn check_in(
+    conn: &mut DbConn,
+    access: &Access,
+    item_id: &str,
+    day: NaiveDate,
+    done: bool,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    set_done(conn, &access.routine.id, item_id, day, done, now)?;
+    let detail = Some(format!("link {}", access.link.id));
+    audit::record(
+        conn,
+        &access.actor,
+        Action::LinkCheckin,
+        Some(("client", &access.client.id)),
+        Outcome::Success,
+        detail,
+    )
+}
+
+/// Records the client's pain today, audited.
+pub fn check_in_pain(
+    conn: &mut DbConn,
+    access: &Access,
+    day: NaiveDate,
+    pain: i32,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    report_pain(conn, &access.routine.id, day, pain, now)?;
+    let detail = Some("pain".to_owned());
+    audit::record(
+        conn,
+        &access.actor,
+        Action::LinkCheckin,
+        Some(("client", &access.client.id)),
+        Outcome::Success,
+        detail,
+    )
+}
+
+/// Revokes every live link of a client of `therapist_id`. Returns the client and how many.
+pub fn revoke_for_therapist(
+    conn: &mut DbConn,
+    therapist_id: &str,
+    client_id: &str,
+    now: NaiveDateTime,
+) -> Result<Revoked, AppError> {
+    let client = clients::find_for_therapist(conn, client_id, therapist_id)?;
+    let count = revoke_for_client(conn, &client.id, now)?;
+    Ok(Revoked { client_id: client.id, count })
+}
+
+/// Links revoked for a client.
+pub struct Revoked {
+    pub client_id: String,
+    pub count: usize,
+}
+
+impl crate::audit::Audited for Revoked {
+    fn subject(&self) -> crate::audit::Subject {
+        crate::audit::Subject::new("client", &self.client_id).with_detail(format!("{} links", self.count))
+    }
+}
+
 /// Records (or, with `done = false`, removes) "done on `day`" for one item of the routine.
 /// Call inside a write transaction.
 pub fn set_done(
@@ -88,6 +219,7 @@ pub fn set_done(
     item_id: &str,
     day: NaiveDate,
     done: bool,
+    now: NaiveDateTime,
 ) -> Result<(), AppError> {
     let belongs: Option<String> = routine_items::table
         .filter(routine_items::id.eq(item_id))
@@ -107,7 +239,7 @@ pub fn set_done(
                     checkins::item_id.eq(item_id),
                     checkins::day.eq(day),
                     checkins::routine_id.eq(routine_id),
-                    checkins::created_at.eq(Utc::now().naive_utc()),
+                    checkins::created_at.eq(now),
                 ))
                 .execute(conn)?;
         }
@@ -120,14 +252,20 @@ pub fn set_done(
 }
 
 /// Records today's pain (0-10), replacing an earlier report of the same day.
-pub fn report_pain(conn: &mut DbConn, routine_id: &str, day: NaiveDate, pain: i32) -> Result<(), AppError> {
+pub fn report_pain(
+    conn: &mut DbConn,
+    routine_id: &str,
+    day: NaiveDate,
+    pain: i32,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
     diesel::delete(pain_reports::table.find((routine_id, day))).execute(conn)?;
     diesel::insert_into(pain_reports::table)
         .values((
             pain_reports::routine_id.eq(routine_id),
             pain_reports::day.eq(day),
             pain_reports::pain.eq(pain),
-            pain_reports::created_at.eq(Utc::now().naive_utc()),
+            pain_reports::created_at.eq(now),
         ))
         .execute(conn)?;
     Ok(())

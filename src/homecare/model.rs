@@ -1,13 +1,26 @@
 //! Routines: a numbered version per client, edited as a draft, final once sent (the database
 //! refuses later changes), each item carrying its own dose.
 
-use chrono::{NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::clients::model::Client;
+use crate::audit::{Audited, Subject};
+use crate::clients::model::{self as clients_model, Client};
 use crate::db::DbConn;
 use crate::db::schema::{clients, routine_items, routines};
 use crate::error::AppError;
+use crate::vocab::vocabulary;
+
+vocabulary!(
+    /// A routine is edited as a draft and kept exactly as sent.
+    RoutineStatus {
+        Draft => ("draft", "Draft"),
+        Sent => ("sent", "Sent"),
+    }
+);
+
+/// A client has at most this many routine versions on the chart.
+const VERSION_LIMIT: i64 = 200;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = routines)]
@@ -17,7 +30,7 @@ pub struct Routine {
     pub therapist_id: String,
     pub version: i32,
     pub intro: String,
-    pub status: String,
+    pub status: RoutineStatus,
     pub sent_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -25,7 +38,13 @@ pub struct Routine {
 
 impl Routine {
     pub fn is_sent(&self) -> bool {
-        self.status == "sent"
+        self.status == RoutineStatus::Sent
+    }
+}
+
+impl Audited for Routine {
+    fn subject(&self) -> Subject {
+        Subject::new("routine", &self.id)
     }
 }
 
@@ -71,6 +90,17 @@ pub fn find_for_therapist(
         .first(conn)?)
 }
 
+/// A routine of a client of `therapist_id`, with its items in order.
+pub fn find_with_items(
+    conn: &mut DbConn,
+    id: &str,
+    therapist_id: &str,
+) -> Result<(Routine, Client, Vec<RoutineItem>), AppError> {
+    let (routine, client) = find_for_therapist(conn, id, therapist_id)?;
+    let items = items(conn, &routine.id)?;
+    Ok((routine, client, items))
+}
+
 pub fn items(conn: &mut DbConn, routine_id: &str) -> Result<Vec<RoutineItem>, AppError> {
     Ok(routine_items::table
         .filter(routine_items::routine_id.eq(routine_id))
@@ -85,7 +115,7 @@ pub fn for_client(conn: &mut DbConn, client_id: &str) -> Result<Vec<Routine>, Ap
         .filter(routines::client_id.eq(client_id))
         .select(Routine::as_select())
         .order(routines::version.desc())
-        .limit(200)
+        .limit(VERSION_LIMIT)
         .load(conn)?)
 }
 
@@ -110,16 +140,17 @@ fn replace_items(conn: &mut DbConn, routine_id: &str, items: &[ItemFields]) -> R
     Ok(())
 }
 
-/// Saves the client's draft routine, creating the next version if there is no draft.
-/// Call inside a write transaction.
+/// Saves the draft routine of a client of `therapist_id`, creating the next version if there
+/// is no draft.
 pub fn save_draft(
     conn: &mut DbConn,
-    client: &Client,
     therapist_id: &str,
+    client_id: &str,
     intro: &str,
     items: &[ItemFields],
+    now: NaiveDateTime,
 ) -> Result<Routine, AppError> {
-    let now = Utc::now().naive_utc();
+    let client = clients_model::find_for_therapist(conn, client_id, therapist_id)?;
     let existing = for_client(conn, &client.id)?;
     let id = match existing.iter().find(|r| !r.is_sent()) {
         Some(draft) => {
@@ -138,7 +169,7 @@ pub fn save_draft(
                     routines::therapist_id.eq(therapist_id),
                     routines::version.eq(version),
                     routines::intro.eq(intro),
-                    routines::status.eq("draft"),
+                    routines::status.eq(RoutineStatus::Draft),
                     routines::created_at.eq(now),
                     routines::updated_at.eq(now),
                 ))
@@ -154,8 +185,12 @@ pub fn save_draft(
 /// transaction (with the outbox row that carries it).
 pub fn mark_sent(conn: &mut DbConn, routine: &Routine, now: NaiveDateTime) -> Result<(), AppError> {
     let changed = diesel::update(routines::table.find(&routine.id))
-        .filter(routines::status.eq("draft"))
-        .set((routines::status.eq("sent"), routines::sent_at.eq(Some(now)), routines::updated_at.eq(now)))
+        .filter(routines::status.eq(RoutineStatus::Draft))
+        .set((
+            routines::status.eq(RoutineStatus::Sent),
+            routines::sent_at.eq(Some(now)),
+            routines::updated_at.eq(now),
+        ))
         .execute(conn)?;
     if changed == 0 {
         return Err(AppError::Conflict(FINAL.into()));

@@ -2,22 +2,16 @@
 
 use askama::Template;
 
+use crate::charting::catalog::Muscle;
 use crate::clients::model::Client;
 use crate::error::FieldErrors;
-use crate::homecare::forms::RowInput;
-use crate::homecare::library::Exercise;
+use crate::homecare::builder::BuilderRow;
+use crate::homecare::forms::ExerciseForm;
+use crate::homecare::library::{ExerciseKind, Tool};
 use crate::homecare::links::Adherence;
 use crate::homecare::model::{Routine, RoutineItem};
 use crate::mail::outbox::OutboxRow;
 use crate::web::page::Ctx;
-
-/// A row of the builder: the library item, what it is for, and the dose as typed.
-#[derive(Debug, Clone)]
-pub struct BuilderRow {
-    pub exercise: Exercise,
-    pub muscle_name: String,
-    pub input: RowInput,
-}
 
 #[derive(Template)]
 #[template(path = "homecare/builder.html")]
@@ -42,7 +36,7 @@ pub struct RoutinePage {
     pub preview_html: String,
     pub adherence: Option<Adherence>,
     /// Why it cannot be sent yet (no email, no consent), if so.
-    pub blocked: Option<String>,
+    pub blocked: Option<&'static str>,
     pub emails: Vec<OutboxRow>,
 }
 
@@ -68,34 +62,22 @@ impl ClientRoutinePage {
 }
 
 #[derive(Template)]
-#[template(path = "homecare/unsubscribe.html")]
-pub struct UnsubscribePage {
-    pub ctx: Ctx,
-    pub practice_name: String,
-    pub token: String,
-    pub done: bool,
-}
-
-#[derive(Template)]
 #[template(path = "homecare/exercise_form.html")]
 pub struct ExerciseFormPage {
     pub ctx: Ctx,
-    pub form: crate::homecare::forms::ExerciseForm,
+    pub form: ExerciseForm,
     pub errors: FieldErrors,
-    pub muscles: Vec<crate::charting::catalog::Muscle>,
+    pub muscles: Vec<Muscle>,
     /// The client whose builder to return to, if any.
     pub back: String,
 }
 
 impl ExerciseFormPage {
-    pub fn tools(&self) -> &'static [(&'static str, &'static str)] {
-        &crate::homecare::forms::TOOLS
+    pub fn kinds(&self) -> &'static [ExerciseKind] {
+        ExerciseKind::ALL
     }
-}
 
-#[derive(Template)]
-#[template(path = "admin/outbox.html")]
-pub struct OutboxPage {
-    pub ctx: Ctx,
-    pub rows: Vec<OutboxRow>,
+    pub fn tools(&self) -> &'static [Tool] {
+        Tool::ALL
+    }
 }

@@ -8,15 +8,38 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::{Integer, Timestamp};
 
+use crate::audit::model::{self as audit, Action, Outcome};
+use crate::audit::{Audited, Subject};
+use crate::auth::extractors::Actor;
+use crate::clients::model::{self as clients, Client, EmailBlocker};
 use crate::db::DbConn;
 use crate::db::schema::outbox;
 use crate::error::AppError;
+use crate::vocab::vocabulary;
 
-#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
+vocabulary!(
+    /// Where a message is on its way out.
+    OutboxStatus {
+        Pending => ("pending", "pending"),
+        Sending => ("sending", "sending"),
+        Sent => ("sent", "sent"),
+        Failed => ("failed", "failed"),
+    }
+);
+
+vocabulary!(
+    /// What a message is; each kind has one function that writes it, in its own area.
+    EmailKind {
+        Routine => ("routine", "routine"),
+        Reminder => ("reminder", "reminder"),
+    }
+);
+
+#[derive(Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = outbox)]
 pub struct OutboxRow {
     pub id: String,
-    pub kind: String,
+    pub kind: EmailKind,
     pub client_id: Option<String>,
     pub created_by: Option<String>,
     pub to_address: String,
@@ -25,7 +48,7 @@ pub struct OutboxRow {
     pub body_text: String,
     pub body_html: String,
     pub message_id: String,
-    pub status: String,
+    pub status: OutboxStatus,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
     pub locked_until: Option<NaiveDateTime>,
@@ -34,10 +57,29 @@ pub struct OutboxRow {
     pub sent_at: Option<NaiveDateTime>,
 }
 
+/// Addresses and bodies stay out of debug output.
+impl std::fmt::Debug for OutboxRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutboxRow")
+            .field("id", &self.id)
+            .field("kind", &self.kind)
+            .field("status", &self.status)
+            .field("attempts", &self.attempts)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OutboxRow {
+    /// Whether a therapist may put it back in the queue.
+    pub fn can_retry(&self) -> bool {
+        self.status == OutboxStatus::Failed
+    }
+}
+
 /// An email to queue.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct NewEmail {
-    pub kind: &'static str,
+    pub kind: EmailKind,
     pub client_id: Option<String>,
     pub created_by: Option<String>,
     pub to_address: String,
@@ -47,13 +89,49 @@ pub struct NewEmail {
     pub body_html: String,
 }
 
-/// Queues an email; the caller's transaction decides whether it exists. `message_id` builds the
-/// stable Message-ID from the new row's id.
+impl NewEmail {
+    /// An email to `client` whose subject, text and HTML come from three templates of the same
+    /// message. The caller has checked that the client may be emailed.
+    pub fn to_client(
+        kind: EmailKind,
+        client: &Client,
+        created_by: Option<String>,
+        subject: &impl askama::Template,
+        text: &impl askama::Template,
+        html: &impl askama::Template,
+    ) -> Result<NewEmail, AppError> {
+        let render = |t: &dyn askama::DynTemplate| t.dyn_render().map_err(|e| AppError::Internal(e.into()));
+        let to_address = client
+            .details
+            .email
+            .clone()
+            .ok_or_else(|| AppError::Conflict("The client has no email address.".into()))?;
+        Ok(NewEmail {
+            kind,
+            client_id: Some(client.id.clone()),
+            created_by,
+            to_address,
+            to_name: Some(format!("{} {}", client.details.first_name, client.details.last_name)),
+            subject: render(subject)?.trim().to_owned(),
+            body_text: render(text)?,
+            body_html: render(html)?,
+        })
+    }
+}
+
+/// The stable Message-ID of an outbox row: the same on every retry, so a receiver that got a
+/// message whose acknowledgement was lost can drop the duplicate.
+pub fn message_id(row_id: &str, domain: &str) -> String {
+    format!("<{row_id}@{domain}>")
+}
+
+/// Queues an email; the caller's transaction decides whether it exists. `domain` names the
+/// Message-ID (the sender's domain).
 pub fn enqueue(
     conn: &mut DbConn,
     email: &NewEmail,
     now: NaiveDateTime,
-    message_id: impl FnOnce(&str) -> String,
+    domain: &str,
 ) -> Result<String, AppError> {
     let id = uuid::Uuid::now_v7().to_string();
     diesel::insert_into(outbox::table)
@@ -67,8 +145,8 @@ pub fn enqueue(
             outbox::subject.eq(&email.subject),
             outbox::body_text.eq(&email.body_text),
             outbox::body_html.eq(&email.body_html),
-            outbox::message_id.eq(message_id(&id)),
-            outbox::status.eq("pending"),
+            outbox::message_id.eq(message_id(&id, domain)),
+            outbox::status.eq(OutboxStatus::Pending),
             outbox::attempts.eq(0),
             outbox::next_attempt_at.eq(now),
             outbox::created_at.eq(now),
@@ -116,10 +194,10 @@ pub fn claim(
 
 pub fn mark_sent(conn: &mut DbConn, row: &OutboxRow, now: NaiveDateTime) -> Result<(), AppError> {
     diesel::update(outbox::table.find(&row.id))
-        .filter(outbox::status.eq("sending"))
+        .filter(outbox::status.eq(OutboxStatus::Sending))
         .filter(outbox::attempts.eq(row.attempts))
         .set((
-            outbox::status.eq("sent"),
+            outbox::status.eq(OutboxStatus::Sent),
             outbox::sent_at.eq(Some(now)),
             outbox::locked_until.eq(None::<NaiveDateTime>),
             outbox::last_error.eq(None::<String>),
@@ -146,10 +224,10 @@ pub fn mark_retry(
         return mark_failed(conn, row, &format!("gave up after {} attempts: {reason}", row.attempts));
     }
     diesel::update(outbox::table.find(&row.id))
-        .filter(outbox::status.eq("sending"))
+        .filter(outbox::status.eq(OutboxStatus::Sending))
         .filter(outbox::attempts.eq(row.attempts))
         .set((
-            outbox::status.eq("pending"),
+            outbox::status.eq(OutboxStatus::Pending),
             outbox::next_attempt_at.eq(now + backoff(row.attempts)),
             outbox::locked_until.eq(None::<NaiveDateTime>),
             outbox::last_error.eq(Some(reason)),
@@ -160,10 +238,10 @@ pub fn mark_retry(
 
 pub fn mark_failed(conn: &mut DbConn, row: &OutboxRow, reason: &str) -> Result<(), AppError> {
     diesel::update(outbox::table.find(&row.id))
-        .filter(outbox::status.eq("sending"))
+        .filter(outbox::status.eq(OutboxStatus::Sending))
         .filter(outbox::attempts.eq(row.attempts))
         .set((
-            outbox::status.eq("failed"),
+            outbox::status.eq(OutboxStatus::Failed),
             outbox::locked_until.eq(None::<NaiveDateTime>),
             outbox::last_error.eq(Some(reason)),
         ))
@@ -171,38 +249,76 @@ pub fn mark_failed(conn: &mut DbConn, row: &OutboxRow, reason: &str) -> Result<(
     Ok(())
 }
 
-/// Why a queued message to a client must not go out now, if it must not: consent withdrawn,
-/// or the address changed since it was queued (it may have been a typo reaching a stranger).
+/// Why a queued message to a client must not go out now, if it must not: the client may no
+/// longer be emailed (the rule of `clients`), or the address changed since it was queued (it may
+/// have been a typo reaching a stranger).
 pub fn delivery_blocker(conn: &mut DbConn, row: &OutboxRow) -> Result<Option<&'static str>, AppError> {
-    use crate::db::schema::clients;
     let Some(client_id) = &row.client_id else {
         return Ok(None);
     };
-    let current: Option<(bool, Option<String>)> = clients::table
-        .find(client_id)
-        .select((clients::email_consent, clients::email))
-        .first(conn)
-        .optional()?;
-    Ok(match current {
-        Some((true, Some(email))) if email == row.to_address => None,
-        Some((true, _)) => {
+    let Some(client) = clients::find_by_link(conn, client_id)? else {
+        return Ok(Some("the client's record no longer exists"));
+    };
+    Ok(match client.email_blocker() {
+        Some(EmailBlocker::NoConsent) => Some("the client has withdrawn consent to email"),
+        Some(EmailBlocker::Archived) => {
+            Some("the client's record was archived after this message was queued")
+        }
+        Some(EmailBlocker::NoAddress) => {
+            Some("the client's email address was removed after this message was queued")
+        }
+        None if client.details.email.as_deref() != Some(row.to_address.as_str()) => {
             Some("the client's email address changed after this message was queued; send it again")
         }
-        _ => Some("the client has withdrawn consent to email"),
+        None => None,
     })
 }
 
 /// Puts a failed message back in the queue (a therapist's "try again").
 pub fn retry(conn: &mut DbConn, id: &str, now: NaiveDateTime) -> Result<bool, AppError> {
     let changed = diesel::update(outbox::table.find(id))
-        .filter(outbox::status.eq("failed"))
-        .set((outbox::status.eq("pending"), outbox::attempts.eq(0), outbox::next_attempt_at.eq(now)))
+        .filter(outbox::status.eq(OutboxStatus::Failed))
+        .set((
+            outbox::status.eq(OutboxStatus::Pending),
+            outbox::attempts.eq(0),
+            outbox::next_attempt_at.eq(now),
+        ))
         .execute(conn)?;
     Ok(changed == 1)
 }
 
-pub fn find(conn: &mut DbConn, id: &str) -> Result<OutboxRow, AppError> {
-    Ok(outbox::table.find(id).select(OutboxRow::as_select()).first(conn)?)
+/// A failed message to one of this therapist's clients, put back in the queue.
+pub struct Retried {
+    pub id: String,
+    pub client_id: String,
+}
+
+impl Audited for Retried {
+    fn subject(&self) -> Subject {
+        Subject::new("email", &self.id)
+    }
+}
+
+/// A therapist's "try again" on a failed message to their own client (anyone else's is 404).
+pub fn retry_for_therapist(
+    conn: &mut DbConn,
+    id: &str,
+    therapist_id: &str,
+    now: NaiveDateTime,
+) -> Result<Retried, AppError> {
+    let row: OutboxRow = outbox::table.find(id).select(OutboxRow::as_select()).first(conn)?;
+    let client_id = row.client_id.clone().ok_or(AppError::NotFound)?;
+    clients::find_for_therapist(conn, &client_id, therapist_id)?;
+    if !retry(conn, &row.id, now)? {
+        return Err(AppError::Conflict("Only failed emails can be retried.".into()));
+    }
+    Ok(Retried { id: row.id, client_id })
+}
+
+/// The newest messages, for the admin's outbox page (reading it is audited).
+pub fn recent_audited(conn: &mut DbConn, limit: i64, actor: &Actor) -> Result<Vec<OutboxRow>, AppError> {
+    audit::record(conn, actor, Action::OutboxView, None, Outcome::Success, None)?;
+    recent(conn, limit)
 }
 
 /// The newest messages, for the admin's outbox page.
@@ -227,6 +343,14 @@ pub fn for_client(conn: &mut DbConn, client_id: &str, limit: i64) -> Result<Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_claim_statements_use_the_status_codes() {
+        for sql in [CLAIM_SQLITE, CLAIM_POSTGRES] {
+            assert!(sql.contains(&format!("status = '{}'", OutboxStatus::Sending.code())));
+            assert!(sql.contains(&format!("status = '{}'", OutboxStatus::Pending.code())));
+        }
+    }
 
     #[test]
     fn backoff_doubles_up_to_an_hour() {

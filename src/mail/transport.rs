@@ -8,21 +8,35 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-use crate::config::Config;
+use crate::config::{Config, MailTransport, SmtpSecurity, logo_media_type};
 use crate::mail::outbox::OutboxRow;
 
-/// The media type of a logo file, by its extension.
-pub fn logo_type(path: &str) -> Option<&'static str> {
-    let lower = path.to_ascii_lowercase();
-    if lower.ends_with(".png") {
-        Some("image/png")
-    } else if lower.ends_with(".jpg") || lower.ends_with(".jpeg") {
-        Some("image/jpeg")
-    } else if lower.ends_with(".gif") {
-        Some("image/gif")
-    } else {
-        None
+/// The SMTP connection the settings describe: STARTTLS required by default.
+fn smtp_transport(config: &Config) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
+    let host = config.smtp_host.as_str();
+    let builder = match config.smtp_security {
+        SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(host),
+        SmtpSecurity::None => Ok(AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)),
+        SmtpSecurity::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host),
     }
+    .map_err(|e| format!("smtp_host {host:?} cannot be used: {e}"))?;
+    let mut builder =
+        builder.port(config.smtp_port).timeout(Some(Duration::from_secs(config.smtp_timeout_secs)));
+    match config.smtp_security {
+        SmtpSecurity::None => builder = builder.tls(Tls::None),
+        SmtpSecurity::StartTls => {
+            let params = TlsParameters::new(host.to_owned()).map_err(|e| format!("smtp TLS: {e}"))?;
+            builder = builder.tls(Tls::Required(params));
+        }
+        SmtpSecurity::Tls => {}
+    }
+    if !config.smtp_username.is_empty() {
+        builder = builder.credentials(Credentials::new(
+            config.smtp_username.clone(),
+            config.smtp_password.expose().clone(),
+        ));
+    }
+    Ok(builder.build())
 }
 
 /// Why a message was not delivered, and whether trying again could help.
@@ -44,70 +58,36 @@ pub struct Mailer {
     /// (a server that accepts the connection and never greets).
     deadline: Duration,
     from: Mailbox,
-    /// The domain of Message-IDs.
-    domain: String,
     /// The practice logo, attached inline to HTML that refers to `cid:practice-logo`.
     logo: Option<(Vec<u8>, ContentType)>,
 }
 
 impl Mailer {
     pub fn from_config(config: &Config) -> Result<Mailer, String> {
-        let from: Mailbox = config.mail_from.parse().map_err(|e| format!("mail_from: {e}"))?;
-        let domain = from.email.domain().to_owned();
-        let transport = match config.mail_transport.as_str() {
-            "smtp" => {
-                let host = config.smtp_host.as_str();
-                let builder = match config.smtp_security.as_str() {
-                    "tls" => AsyncSmtpTransport::<Tokio1Executor>::relay(host),
-                    "none" => Ok(AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)),
-                    _ => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host),
-                }
-                .map_err(|e| format!("smtp_host {host:?} cannot be used: {e}"))?;
-                let mut builder = builder
-                    .port(config.smtp_port)
-                    .timeout(Some(Duration::from_secs(config.smtp_timeout_secs)));
-                if config.smtp_security == "none" {
-                    builder = builder.tls(Tls::None);
-                } else if config.smtp_security == "starttls" {
-                    let params = TlsParameters::new(host.to_owned()).map_err(|e| format!("smtp TLS: {e}"))?;
-                    builder = builder.tls(Tls::Required(params));
-                }
-                if !config.smtp_username.is_empty() {
-                    builder = builder.credentials(Credentials::new(
-                        config.smtp_username.clone(),
-                        config.smtp_password.clone(),
-                    ));
-                }
-                Transport::Smtp(builder.build())
-            }
-            _ => {
+        let transport = match config.mail_transport {
+            MailTransport::Smtp => Transport::Smtp(smtp_transport(config)?),
+            MailTransport::Folder => {
                 std::fs::create_dir_all(&config.mail_folder).map_err(|e| {
                     format!("cannot create mail_folder {}: {e}", config.mail_folder.display())
                 })?;
                 Transport::Folder(AsyncFileTransport::new(&config.mail_folder))
             }
         };
-        let logo = match config.practice_logo.as_str() {
-            "" => None,
-            path => {
-                let bytes = std::fs::read(path).map_err(|e| format!("practice_logo {path:?}: {e}"))?;
-                let kind = logo_type(path).ok_or("practice_logo must be a PNG, JPEG or GIF file")?;
+        let logo = match &config.practice_logo {
+            None => None,
+            Some(path) => {
+                let bytes =
+                    std::fs::read(path).map_err(|e| format!("practice_logo {}: {e}", path.display()))?;
+                let kind = logo_media_type(path).ok_or("practice_logo must be a PNG, JPEG or GIF file")?;
                 Some((bytes, ContentType::parse(kind).map_err(|e| e.to_string())?))
             }
         };
         Ok(Mailer {
             transport,
-            from,
-            domain,
+            from: config.mail_from.clone(),
             deadline: Duration::from_secs(config.smtp_timeout_secs.saturating_mul(3)),
             logo,
         })
-    }
-
-    /// The stable Message-ID of an outbox row: the same on every retry, so a receiver that got
-    /// a message whose acknowledgement was lost can drop the duplicate.
-    pub fn message_id(&self, row_id: &str) -> String {
-        format!("<{row_id}@{}>", self.domain)
     }
 
     fn build(&self, row: &OutboxRow) -> Result<Message, SendFailure> {

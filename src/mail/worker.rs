@@ -1,6 +1,6 @@
 //! The outbox worker: claims due rows under a lease, delivers them, and records the outcome.
-//! Runs in the background of `myochart serve`; tests call [`Worker::run_once`] with their own
-//! clock.
+//! Runs in the background of `myochart serve` (see `jobs`); tests call [`Worker::deliver_due`]
+//! with their own clock.
 
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
@@ -8,7 +8,8 @@ use std::time::Duration as StdDuration;
 use chrono::{Duration, NaiveDateTime, Utc};
 use tokio::sync::Notify;
 
-use crate::audit::model::{self as audit, Action, Actor, Outcome};
+use crate::audit::model::{self as audit, Action, Outcome};
+use crate::auth::extractors::Actor;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::mail::outbox;
@@ -21,7 +22,7 @@ fn audit_delivery(
     action: Action,
     outcome: Outcome,
 ) -> Result<(), AppError> {
-    let actor = Actor { user_id: None, label: Some("mail worker".into()), ip: None };
+    let actor = Actor::system("mail worker");
     // The server's reply may quote the address; it stays on the outbox row for the therapist.
     let detail = Some(format!("{} {}", row.kind, row.id));
     audit::record(conn, &actor, action, row.client_id.as_deref().map(|id| ("client", id)), outcome, detail)
@@ -47,21 +48,7 @@ pub struct Worker {
     max_attempts: i32,
     poll: StdDuration,
     /// Woken when this process queues mail, so it goes out without waiting for the next poll.
-    pub wake: Arc<Notify>,
-    reminders: Option<Reminders>,
-}
-
-/// Follow-up reminders, queued by the worker before each round.
-#[derive(Clone)]
-pub struct Reminders {
-    pub tz: chrono_tz::Tz,
-    pub days_before: u32,
-    pub practice_name: String,
-    pub practice_footer: String,
-    pub has_logo: bool,
-    /// For the unsubscribe link in every reminder.
-    pub keys: crate::auth::jwt::Keys,
-    pub public_url: String,
+    wake: Arc<Notify>,
 }
 
 impl Worker {
@@ -71,7 +58,7 @@ impl Worker {
         smtp_timeout_secs: u64,
         max_attempts: u32,
         poll_secs: u64,
-        reminders: Option<Reminders>,
+        wake: Arc<Notify>,
     ) -> Worker {
         Worker {
             db,
@@ -82,73 +69,12 @@ impl Worker {
             ),
             max_attempts: i32::try_from(max_attempts).unwrap_or(8),
             poll: StdDuration::from_secs(poll_secs),
-            wake: Arc::new(Notify::new()),
-            reminders,
+            wake,
         }
     }
 
-    /// Queues a reminder for every follow-up coming up within the reminder window whose client
-    /// consented to email, once per follow-up. Returns how many were queued.
-    pub async fn queue_reminders(&self, now: NaiveDateTime) -> Result<usize, AppError> {
-        let Some(settings) = self.reminders.clone() else {
-            return Ok(0);
-        };
-        let mailer = self.mailer.clone();
-        self.db
-            .write(move |conn| {
-                let today = crate::followups::schedule::today_in(settings.tz, now);
-                let due = crate::followups::model::due_reminders(conn, today, settings.days_before)?;
-                let mut queued = 0;
-                for (followup, client) in &due {
-                    // Claim the reminder first: a second instance reading the same rows gets 0.
-                    if !crate::followups::model::mark_reminded(conn, &followup.id, now)? {
-                        continue;
-                    }
-                    let when = match followup.time() {
-                        Some(time) => {
-                            format!("{}, {}", followup.due_date.format("%A %-d %B %Y"), time.format("%H:%M"))
-                        }
-                        None => followup.due_date.format("%A %-d %B %Y").to_string(),
-                    };
-                    let exp = (now + Duration::days(crate::homecare::links::UNSUBSCRIBE_DAYS))
-                        .and_utc()
-                        .timestamp();
-                    let token = settings.keys.issue(
-                        crate::auth::jwt::Purpose::Unsubscribe,
-                        &client.id,
-                        "reminder",
-                        exp,
-                    );
-                    let mail = crate::mail::emails::ReminderMail {
-                        practice: crate::mail::emails::Practice {
-                            name: &settings.practice_name,
-                            footer: &settings.practice_footer,
-                            has_logo: settings.has_logo,
-                        },
-                        greeting_name: client
-                            .preferred_name
-                            .clone()
-                            .unwrap_or_else(|| client.first_name.clone()),
-                        when,
-                        unsubscribe: format!("{}/u/{token}", settings.public_url),
-                    };
-                    let email = crate::mail::emails::reminder(&mail, client)?;
-                    outbox::enqueue(conn, &email, now, |id| mailer.message_id(id))?;
-                    queued += 1;
-                }
-                Ok(queued)
-            })
-            .await
-    }
-
-    /// The stable Message-ID for an outbox row.
-    pub fn message_id(&self, row_id: &str) -> String {
-        self.mailer.message_id(row_id)
-    }
-
     /// Claims and delivers every row due at `now`, batch by batch.
-    pub async fn run_once(&self, now: NaiveDateTime) -> Result<Round, AppError> {
-        self.queue_reminders(now).await?;
+    pub async fn deliver_due(&self, now: NaiveDateTime) -> Result<Round, AppError> {
         let mut round = Round::default();
         loop {
             // Each claim gets a fresh lease, long enough for the whole batch.
@@ -200,16 +126,11 @@ impl Worker {
         }
     }
 
-    /// Delivers forever: after each round it waits for the poll interval or a wake-up.
-    pub async fn run(self) {
-        loop {
-            if let Err(err) = self.run_once(Utc::now().naive_utc()).await {
-                tracing::error!("outbox round failed: {err}");
-            }
-            tokio::select! {
-                _ = self.wake.notified() => {}
-                _ = actix_web::rt::time::sleep(self.poll) => {}
-            }
+    /// Waits for the poll interval or a wake-up, whichever comes first.
+    pub async fn wait(&self) {
+        tokio::select! {
+            _ = self.wake.notified() => {}
+            _ = actix_web::rt::time::sleep(self.poll) => {}
         }
     }
 }

@@ -4,8 +4,8 @@ use serde::Deserialize;
 
 use crate::charting::vocab::Technique;
 use crate::error::FieldErrors;
-use crate::followups::schedule;
-use crate::visits::model::{Visit, VisitFields};
+use crate::time::Clock;
+use crate::visits::model::{Opening, Visit, VisitFields};
 use crate::web::fields::{Checker, LONG_TEXT, SHORT_TEXT};
 
 /// Opening a new visit.
@@ -36,11 +36,6 @@ pub struct VisitForm {
     pub notes: String,
 }
 
-/// A wall-clock time in the practice's zone, as UTC.
-fn to_utc(tz: chrono_tz::Tz, local: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
-    schedule::to_utc(tz, local.date(), Some(local.time()))
-}
-
 fn duration(c: &mut Checker, value: &str) -> i32 {
     match c.int_in("duration_minutes", value, 5..=480, "The duration") {
         Some(minutes) => minutes,
@@ -52,30 +47,41 @@ fn duration(c: &mut Checker, value: &str) -> i32 {
 }
 
 impl NewVisitForm {
-    /// The start time and duration.
-    /// The start (typed in the practice's zone, returned in UTC) and duration.
-    pub fn validate(&self, tz: chrono_tz::Tz) -> Result<(chrono::NaiveDateTime, i32), FieldErrors> {
+    /// A visit starting now (to the minute, in the practice's zone), for an hour.
+    pub fn initial(clock: &Clock, has_previous: bool) -> NewVisitForm {
+        let now = clock.local(clock.now());
+        NewVisitForm {
+            started_at: now.format("%Y-%m-%dT%H:%M").to_string(),
+            duration_minutes: "60".into(),
+            copy_forward: has_previous.then(|| "on".into()),
+        }
+    }
+
+    /// How the visit opens; the start is typed in the practice's zone and returned in UTC.
+    pub fn validate(&self, clock: &Clock) -> Result<Opening, FieldErrors> {
         let mut c = Checker::default();
-        let started_at = c.datetime("started_at", &self.started_at).map(|at| to_utc(tz, at));
+        let started_at = c.datetime("started_at", &self.started_at).map(|at| clock.local_to_utc(at));
         if started_at.is_none() {
             c.fail("started_at", "Enter when the visit started.");
         }
-        let minutes = duration(&mut c, &self.duration_minutes);
-        c.into_result((started_at.unwrap_or_default(), minutes))
+        let duration_minutes = duration(&mut c, &self.duration_minutes);
+        let copy_forward = self.copy_forward.is_some();
+        c.into_result(Opening { started_at: started_at.unwrap_or_default(), duration_minutes, copy_forward })
     }
 }
 
 impl VisitForm {
     /// The form for a stored visit, its start shown in the practice's zone.
-    pub fn from_visit(v: &Visit, tz: chrono_tz::Tz) -> VisitForm {
+    pub fn from_visit(visit: &Visit, clock: &Clock) -> VisitForm {
+        let v = &visit.note;
         VisitForm {
-            started_at: schedule::local_time(tz, v.started_at).format("%Y-%m-%dT%H:%M").to_string(),
+            started_at: clock.local(v.started_at).format("%Y-%m-%dT%H:%M").to_string(),
             duration_minutes: v.duration_minutes.to_string(),
             subjective: v.subjective.clone(),
             objective: v.objective.clone(),
             assessment: v.assessment.clone(),
             plan: v.plan.clone(),
-            techniques: v.technique_codes().into_iter().map(str::to_owned).collect(),
+            techniques: visit.technique_codes().into_iter().map(str::to_owned).collect(),
             techniques_other: v.techniques_other.clone().unwrap_or_default(),
             pain_before: v.pain_before.map(|p| p.to_string()).unwrap_or_default(),
             pain_after: v.pain_after.map(|p| p.to_string()).unwrap_or_default(),
@@ -88,9 +94,9 @@ impl VisitForm {
     }
 
     /// Checks the note; the start is typed in the practice's zone and returned in UTC.
-    pub fn validate(&self, tz: chrono_tz::Tz) -> Result<VisitFields, FieldErrors> {
+    pub fn validate(&self, clock: &Clock) -> Result<VisitFields, FieldErrors> {
         let mut c = Checker::default();
-        let started_at = c.datetime("started_at", &self.started_at).map(|at| to_utc(tz, at));
+        let started_at = c.datetime("started_at", &self.started_at).map(|at| clock.local_to_utc(at));
         if started_at.is_none() {
             c.fail("started_at", "Enter when the visit started.");
         }
@@ -149,7 +155,8 @@ mod tests {
             techniques: vec!["stretching".into(), "voodoo".into()],
             ..VisitForm::default()
         };
-        let errors = form.validate(chrono_tz::UTC).unwrap_err();
+        let clock = Clock::system(chrono_tz::UTC);
+        let errors = form.validate(&clock).unwrap_err();
         assert_eq!(
             errors.keys().copied().collect::<Vec<_>>(),
             ["duration_minutes", "pain_after", "pain_before", "techniques"]
@@ -160,6 +167,6 @@ mod tests {
             techniques: vec!["stretching".into(), "ischemic_compression".into(), "stretching".into()],
             ..VisitForm::default()
         };
-        assert_eq!(ok.validate(chrono_tz::UTC).unwrap().techniques, "stretching,ischemic_compression");
+        assert_eq!(ok.validate(&clock).unwrap().techniques, "stretching,ischemic_compression");
     }
 }

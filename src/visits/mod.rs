@@ -1,6 +1,8 @@
-//! Visits: SOAP notes, signing and addenda.
+//! Visits: SOAP notes, their trigger points while a draft, signing and its seal, and addenda.
 
+pub mod finding_routes;
 pub mod forms;
 pub mod model;
 pub mod routes;
+pub mod show;
 pub mod views;

@@ -1,38 +1,37 @@
 //! Visits and their SOAP notes. A visit is a draft until it is signed; signing records who,
 //! when and a hash of the content, after which nothing about the visit or its findings can
 //! change (the database refuses it too). Corrections are addenda.
+//!
+//! Every change to a draft or to its trigger points starts with [`lock_draft`], so signing
+//! (which starts there too) waits for changes in flight, and changes after it fail.
 
-use chrono::{NaiveDateTime, Utc};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::charting::findings::{self, Finding};
-use crate::clients::model::Client;
+use crate::audit::{Audited, Subject};
+use crate::charting::catalog;
+use crate::charting::findings::{self, Finding, FindingFields};
+use crate::clients::model::{self as clients, Client};
 use crate::db::DbConn;
-use crate::db::schema::{addenda, clients, findings as findings_table, users, visits};
+use crate::db::schema::{addenda, clients as clients_table, findings as findings_table, users, visits};
 use crate::error::AppError;
 
 /// A client's timeline shows at most this many visits.
 pub const TIMELINE_LIMIT: i64 = 500;
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
+const LOCKED: &str = "This visit is signed and can no longer be changed. Add an addendum instead.";
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = visits)]
 pub struct Visit {
     pub id: String,
     pub client_id: String,
     pub therapist_id: String,
-    pub started_at: NaiveDateTime,
-    pub duration_minutes: i32,
-    pub subjective: String,
-    pub objective: String,
-    pub assessment: String,
-    pub plan: String,
-    pub techniques: String,
-    pub techniques_other: Option<String>,
-    pub pain_before: Option<i32>,
-    pub pain_after: Option<i32>,
-    pub notes: Option<String>,
+    /// What the therapist writes; locked once signed.
+    #[diesel(embed)]
+    pub note: VisitFields,
     pub signed_at: Option<NaiveDateTime>,
     pub signed_by: Option<String>,
     pub content_hash: Option<String>,
@@ -47,12 +46,23 @@ impl Visit {
 
     /// Technique codes as a list.
     pub fn technique_codes(&self) -> Vec<&str> {
-        self.techniques.split(',').filter(|t| !t.is_empty()).collect()
+        self.note.techniques.split(',').filter(|t| !t.is_empty()).collect()
     }
 }
 
-/// The editable part of a draft visit, already validated.
-#[derive(Debug, Clone, AsChangeset, Insertable)]
+impl Audited for Visit {
+    fn subject(&self) -> Subject {
+        let subject = Subject::new("visit", &self.id);
+        match &self.content_hash {
+            Some(hash) => subject.with_detail(format!("sha256 {hash}")),
+            None => subject,
+        }
+    }
+}
+
+/// The editable part of a draft visit, already validated. The order of the fields is part of
+/// the seal (see [`content_hash`]).
+#[derive(Debug, Clone, Queryable, Selectable, AsChangeset, Insertable, Serialize)]
 #[diesel(table_name = visits, treat_none_as_null = true)]
 pub struct VisitFields {
     pub started_at: NaiveDateTime,
@@ -68,7 +78,7 @@ pub struct VisitFields {
     pub notes: Option<String>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = addenda)]
 pub struct Addendum {
     pub id: String,
@@ -78,7 +88,15 @@ pub struct Addendum {
     pub created_at: NaiveDateTime,
 }
 
-const LOCKED: &str = "This visit is signed and can no longer be changed. Add an addendum instead.";
+impl Audited for Addendum {
+    fn subject(&self) -> Subject {
+        Subject::new("visit", &self.visit_id).with_detail(format!("addendum {}", self.id))
+    }
+}
+
+fn find(conn: &mut DbConn, id: &str) -> Result<Visit, AppError> {
+    Ok(visits::table.find(id).select(Visit::as_select()).first(conn)?)
+}
 
 /// The visit and its client, if the client is treated by `therapist_id`.
 pub fn find_for_therapist(
@@ -87,9 +105,9 @@ pub fn find_for_therapist(
     therapist_id: &str,
 ) -> Result<(Visit, Client), AppError> {
     Ok(visits::table
-        .inner_join(clients::table)
+        .inner_join(clients_table::table)
         .filter(visits::id.eq(id))
-        .filter(clients::therapist_id.eq(therapist_id))
+        .filter(clients_table::therapist_id.eq(therapist_id))
         .select((Visit::as_select(), Client::as_select()))
         .first(conn)?)
 }
@@ -99,6 +117,17 @@ pub fn any_for_client(conn: &mut DbConn, client_id: &str) -> Result<bool, AppErr
     let found: Option<String> =
         visits::table.filter(visits::client_id.eq(client_id)).select(visits::id).first(conn).optional()?;
     Ok(found.is_some())
+}
+
+/// A client of `therapist_id`, and whether they have an earlier visit to copy findings from.
+pub fn client_with_history(
+    conn: &mut DbConn,
+    therapist_id: &str,
+    client_id: &str,
+) -> Result<(Client, bool), AppError> {
+    let client = clients::find_for_therapist(conn, client_id, therapist_id)?;
+    let has_previous = any_for_client(conn, &client.id)?;
+    Ok((client, has_previous))
 }
 
 /// A client's visits, newest first.
@@ -111,18 +140,25 @@ pub fn list_for_client(conn: &mut DbConn, client_id: &str) -> Result<Vec<Visit>,
         .load(conn)?)
 }
 
-/// Opens a draft visit. With `copy_forward`, the objective text and trigger-point findings of
-/// the client's latest visit are carried over as a starting point. Call inside a write
-/// transaction.
+/// How a new visit starts.
+#[derive(Debug, Clone, Copy)]
+pub struct Opening {
+    pub started_at: NaiveDateTime,
+    pub duration_minutes: i32,
+    /// Carry the objective text and trigger points of the client's latest visit over.
+    pub copy_forward: bool,
+}
+
+/// Opens a draft visit for a client of `therapist_id`.
 pub fn create_draft(
     conn: &mut DbConn,
-    client: &Client,
     therapist_id: &str,
-    started_at: NaiveDateTime,
-    duration_minutes: i32,
-    copy_forward: bool,
+    client_id: &str,
+    opening: Opening,
+    now: NaiveDateTime,
 ) -> Result<Visit, AppError> {
-    let previous: Option<Visit> = if copy_forward {
+    let client = clients::find_for_therapist(conn, client_id, therapist_id)?;
+    let previous: Option<Visit> = if opening.copy_forward {
         visits::table
             .filter(visits::client_id.eq(&client.id))
             .select(Visit::as_select())
@@ -132,34 +168,31 @@ pub fn create_draft(
     } else {
         None
     };
-    let now = Utc::now().naive_utc();
     let id = uuid::Uuid::now_v7().to_string();
     diesel::insert_into(visits::table)
         .values((
             visits::id.eq(&id),
             visits::client_id.eq(&client.id),
             visits::therapist_id.eq(therapist_id),
-            visits::started_at.eq(started_at),
-            visits::duration_minutes.eq(duration_minutes),
-            visits::objective.eq(previous.as_ref().map(|v| v.objective.clone()).unwrap_or_default()),
+            visits::started_at.eq(opening.started_at),
+            visits::duration_minutes.eq(opening.duration_minutes),
+            visits::objective.eq(previous.as_ref().map(|v| v.note.objective.clone()).unwrap_or_default()),
             visits::created_at.eq(now),
             visits::updated_at.eq(now),
         ))
         .execute(conn)?;
     if let Some(previous) = previous {
-        findings::copy_to_visit(conn, &previous.id, &id)?;
+        findings::copy_to_visit(conn, &previous.id, &id, now)?;
     }
-    crate::clients::model::touch_last_visit(conn, &client.id, started_at)?;
-    Ok(visits::table.find(&id).select(Visit::as_select()).first(conn)?)
+    clients::touch_last_visit(conn, &client.id, opening.started_at)?;
+    find(conn, &id)
 }
 
-/// Takes the visit's row lock if it is still a draft, or fails with `Conflict`. Every change to
-/// a draft or its findings starts here, so signing (which starts here too) waits for them and
-/// they fail after it.
-pub fn lock_draft(conn: &mut DbConn, visit_id: &str) -> Result<(), AppError> {
+/// Takes the visit's row lock if it is still a draft, or fails with `Conflict`.
+pub fn lock_draft(conn: &mut DbConn, visit_id: &str, now: NaiveDateTime) -> Result<(), AppError> {
     let locked = diesel::update(visits::table.find(visit_id))
         .filter(visits::signed_at.is_null())
-        .set(visits::updated_at.eq(Utc::now().naive_utc()))
+        .set(visits::updated_at.eq(now))
         .execute(conn)?;
     if locked == 0 {
         return Err(AppError::Conflict(LOCKED.into()));
@@ -167,32 +200,80 @@ pub fn lock_draft(conn: &mut DbConn, visit_id: &str) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Saves the SOAP note of a draft. Call inside a write transaction.
-pub fn update_draft(conn: &mut DbConn, visit: &Visit, fields: &VisitFields) -> Result<(), AppError> {
-    lock_draft(conn, &visit.id)?;
-    diesel::update(visits::table.find(&visit.id)).set(fields).execute(conn)?;
-    crate::clients::model::touch_last_visit(conn, &visit.client_id, fields.started_at)?;
-    Ok(())
+/// Saves the SOAP note of a draft of `therapist_id`'s client.
+pub fn update_note(
+    conn: &mut DbConn,
+    therapist_id: &str,
+    id: &str,
+    note: &VisitFields,
+    now: NaiveDateTime,
+) -> Result<Visit, AppError> {
+    let (visit, _) = find_for_therapist(conn, id, therapist_id)?;
+    lock_draft(conn, &visit.id, now)?;
+    diesel::update(visits::table.find(&visit.id)).set(note).execute(conn)?;
+    clients::touch_last_visit(conn, &visit.client_id, note.started_at)?;
+    find(conn, &visit.id)
 }
 
-/// The hash that seals a signed visit: SHA-256 over its content and findings.
+/// Refuses a muscle id that is not in the catalog.
+fn check_muscle(conn: &mut DbConn, fields: &FindingFields) -> Result<(), AppError> {
+    match catalog::find(conn, &fields.muscle_id)? {
+        Some(_) => Ok(()),
+        None => Err(AppError::field("muscle_id", "Choose a muscle from the catalog.")),
+    }
+}
+
+/// Records a trigger point in a draft visit of `therapist_id`'s client.
+pub fn add_finding(
+    conn: &mut DbConn,
+    therapist_id: &str,
+    visit_id: &str,
+    fields: &FindingFields,
+    now: NaiveDateTime,
+) -> Result<Finding, AppError> {
+    let (visit, client) = find_for_therapist(conn, visit_id, therapist_id)?;
+    check_muscle(conn, fields)?;
+    lock_draft(conn, &visit.id, now)?;
+    findings::insert(conn, &visit.id, &client.id, fields, now)
+}
+
+/// Changes a trigger point of a draft visit of `therapist_id`'s client.
+pub fn update_finding(
+    conn: &mut DbConn,
+    therapist_id: &str,
+    finding_id: &str,
+    fields: &FindingFields,
+    now: NaiveDateTime,
+) -> Result<Finding, AppError> {
+    let finding = findings::find_for_therapist(conn, finding_id, therapist_id)?;
+    check_muscle(conn, fields)?;
+    lock_draft(conn, &finding.visit_id, now)?;
+    findings::update(conn, &finding, fields)
+}
+
+/// Removes a trigger point from a draft visit of `therapist_id`'s client; returns it.
+pub fn delete_finding(
+    conn: &mut DbConn,
+    therapist_id: &str,
+    finding_id: &str,
+    now: NaiveDateTime,
+) -> Result<Finding, AppError> {
+    let finding = findings::find_for_therapist(conn, finding_id, therapist_id)?;
+    lock_draft(conn, &finding.visit_id, now)?;
+    findings::delete(conn, &finding)?;
+    Ok(finding)
+}
+
+/// The hash that seals a signed visit: SHA-256 over its content and findings. The JSON it hashes
+/// must never change shape, or older seals stop verifying (a unit test pins it).
 pub fn content_hash(visit: &Visit, findings: &[Finding]) -> String {
     #[derive(Serialize)]
     struct Sealed<'a> {
         id: &'a str,
         client_id: &'a str,
         therapist_id: &'a str,
-        started_at: NaiveDateTime,
-        duration_minutes: i32,
-        subjective: &'a str,
-        objective: &'a str,
-        assessment: &'a str,
-        plan: &'a str,
-        techniques: &'a str,
-        techniques_other: &'a Option<String>,
-        pain_before: Option<i32>,
-        pain_after: Option<i32>,
-        notes: &'a Option<String>,
+        #[serde(flatten)]
+        note: &'a VisitFields,
         findings: Vec<&'a Finding>,
     }
     let mut sorted: Vec<&Finding> = findings.iter().collect();
@@ -201,38 +282,29 @@ pub fn content_hash(visit: &Visit, findings: &[Finding]) -> String {
         id: &visit.id,
         client_id: &visit.client_id,
         therapist_id: &visit.therapist_id,
-        started_at: visit.started_at,
-        duration_minutes: visit.duration_minutes,
-        subjective: &visit.subjective,
-        objective: &visit.objective,
-        assessment: &visit.assessment,
-        plan: &visit.plan,
-        techniques: &visit.techniques,
-        techniques_other: &visit.techniques_other,
-        pain_before: visit.pain_before,
-        pain_after: visit.pain_after,
-        notes: &visit.notes,
+        note: &visit.note,
         findings: sorted,
     };
-    let json = serde_json::to_vec(&sealed).expect("visit content serialises");
+    // Strings, numbers and dates only: serialising cannot fail.
+    let json = serde_json::to_vec(&sealed).unwrap_or_default();
     Sha256::digest(&json).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Signs a draft: records the signer, the time and the content hash. Call inside a write
-/// transaction.
-pub fn sign(conn: &mut DbConn, visit_id: &str, signer_id: &str) -> Result<Visit, AppError> {
-    lock_draft(conn, visit_id)?;
-    let visit: Visit = visits::table.find(visit_id).select(Visit::as_select()).first(conn)?;
-    let findings = findings::list_for_visit(conn, visit_id)?;
+/// Signs a draft of `therapist_id`'s client: records the signer, the time and the content hash.
+pub fn sign(conn: &mut DbConn, therapist_id: &str, id: &str, now: NaiveDateTime) -> Result<Visit, AppError> {
+    let (visit, _) = find_for_therapist(conn, id, therapist_id)?;
+    lock_draft(conn, &visit.id, now)?;
+    let visit = find(conn, &visit.id)?;
+    let findings = findings::list_for_visit(conn, &visit.id)?;
     let hash = content_hash(&visit, &findings);
-    diesel::update(visits::table.find(visit_id))
+    diesel::update(visits::table.find(&visit.id))
         .set((
-            visits::signed_at.eq(Some(Utc::now().naive_utc())),
-            visits::signed_by.eq(Some(signer_id)),
+            visits::signed_at.eq(Some(now)),
+            visits::signed_by.eq(Some(therapist_id)),
             visits::content_hash.eq(Some(hash)),
         ))
         .execute(conn)?;
-    Ok(visits::table.find(visit_id).select(Visit::as_select()).first(conn)?)
+    find(conn, &visit.id)
 }
 
 /// Whether the stored content still matches the hash taken at signing.
@@ -244,32 +316,26 @@ pub fn verify_seal(conn: &mut DbConn, visit: &Visit) -> Result<bool, AppError> {
     Ok(&content_hash(visit, &findings) == hash)
 }
 
-/// Appends a correction to a signed visit.
+/// Appends a correction to a signed visit of `therapist_id`'s client.
 pub fn add_addendum(
     conn: &mut DbConn,
-    visit: &Visit,
-    author_id: &str,
+    therapist_id: &str,
+    visit_id: &str,
     body: &str,
+    now: NaiveDateTime,
 ) -> Result<Addendum, AppError> {
+    let (visit, _) = find_for_therapist(conn, visit_id, therapist_id)?;
     if !visit.is_signed() {
         return Err(AppError::Conflict("Drafts are edited directly; addenda are for signed visits.".into()));
     }
     let addendum = Addendum {
         id: uuid::Uuid::now_v7().to_string(),
-        visit_id: visit.id.clone(),
-        author_id: author_id.to_owned(),
+        visit_id: visit.id,
+        author_id: therapist_id.to_owned(),
         body: body.trim().to_owned(),
-        created_at: Utc::now().naive_utc(),
+        created_at: now,
     };
-    diesel::insert_into(addenda::table)
-        .values((
-            addenda::id.eq(&addendum.id),
-            addenda::visit_id.eq(&addendum.visit_id),
-            addenda::author_id.eq(&addendum.author_id),
-            addenda::body.eq(&addendum.body),
-            addenda::created_at.eq(addendum.created_at),
-        ))
-        .execute(conn)?;
+    diesel::insert_into(addenda::table).values(&addendum).execute(conn)?;
     Ok(addendum)
 }
 
@@ -296,4 +362,82 @@ pub fn finding_counts(
         .load::<(String, i64)>(conn)?
         .into_iter()
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sealed_content_keeps_its_shape() {
+        let at = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap().and_hms_opt(9, 30, 0).unwrap();
+        let visit = Visit {
+            id: "v1".into(),
+            client_id: "c1".into(),
+            therapist_id: "t1".into(),
+            note: VisitFields {
+                started_at: at,
+                duration_minutes: 60,
+                subjective: "Headache".into(),
+                objective: String::new(),
+                assessment: "Upper trapezius".into(),
+                plan: String::new(),
+                techniques: "stretching".into(),
+                techniques_other: None,
+                pain_before: Some(6),
+                pain_after: None,
+                notes: None,
+            },
+            signed_at: None,
+            signed_by: None,
+            content_hash: None,
+            created_at: at,
+            updated_at: at,
+        };
+        let finding = Finding {
+            id: "f1".into(),
+            visit_id: "v1".into(),
+            client_id: "c1".into(),
+            fields: FindingFields {
+                muscle_id: "upper-trapezius".into(),
+                side: "left".into(),
+                site_label: None,
+                map_view: Some("back".into()),
+                map_x: Some(62.5),
+                map_y: Some(80.0),
+                classification: "active".into(),
+                taut_band: "yes".into(),
+                hypersensitive_spot: "yes".into(),
+                referred_sensation: "nt".into(),
+                pain_recognition: "nt".into(),
+                twitch_response: "no".into(),
+                jump_sign: "nt".into(),
+                restricted_rom: "nt".into(),
+                weakness: "nt".into(),
+                pain_nrs: Some(7),
+                ppt_value: Some(3.0),
+                ppt_unit: Some("kg_cm2".into()),
+                ppt_kpa: Some(294.1995),
+                referral_quality: None,
+                referral_zone: Some("temple".into()),
+                notes: None,
+            },
+            created_at: at,
+        };
+        // The JSON of a seal as first defined: field names and order are fixed for good.
+        let expected = concat!(
+            r#"{"id":"v1","client_id":"c1","therapist_id":"t1","started_at":"2026-11-20T09:30:00","#,
+            r#""duration_minutes":60,"subjective":"Headache","objective":"","assessment":"Upper trapezius","#,
+            r#""plan":"","techniques":"stretching","techniques_other":null,"pain_before":6,"pain_after":null,"#,
+            r#""notes":null,"findings":[{"id":"f1","visit_id":"v1","client_id":"c1","#,
+            r#""muscle_id":"upper-trapezius","side":"left","site_label":null,"map_view":"back","map_x":62.5,"#,
+            r#""map_y":80.0,"classification":"active","taut_band":"yes","hypersensitive_spot":"yes","#,
+            r#""referred_sensation":"nt","pain_recognition":"nt","twitch_response":"no","jump_sign":"nt","#,
+            r#""restricted_rom":"nt","weakness":"nt","pain_nrs":7,"ppt_value":3.0,"ppt_unit":"kg_cm2","#,
+            r#""ppt_kpa":294.1995,"referral_quality":null,"referral_zone":"temple","notes":null,"#,
+            r#""created_at":"2026-11-20T09:30:00"}]}"#
+        );
+        let hash: String = Sha256::digest(expected.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(content_hash(&visit, &[finding]), hash);
+    }
 }

@@ -1,5 +1,6 @@
-//! Parsing typed-in form values into checked ones, collecting one message per bad field.
-//! Forms keep every field as the string the user typed, so they can be shown again unchanged.
+//! The one way input is checked: a [`Checker`] parses typed-in form values into checked ones,
+//! collecting one message per bad field. Forms keep every field as the string the user typed,
+//! so they can be shown again unchanged.
 
 use chrono::{NaiveDate, NaiveDateTime};
 
@@ -128,6 +129,18 @@ impl Checker {
         }
     }
 
+    /// An email address (trimmed, lowercased), `None` when blank. It must have a domain with a
+    /// dot and a top-level part, since mail to `name@example` cannot be delivered.
+    pub fn email(&mut self, field: &'static str, value: &str) -> Option<String> {
+        let address = self.optional(field, value, 254)?.to_lowercase();
+        if is_deliverable_address(&address) {
+            Some(address)
+        } else {
+            self.fail(field, "Enter an email address such as name@example.com.");
+            None
+        }
+    }
+
     /// One of a vocabulary's codes; blank or unknown is an error.
     pub fn choice<T>(
         &mut self,
@@ -146,6 +159,16 @@ impl Checker {
     pub fn into_result<T>(self, value: T) -> Result<T, FieldErrors> {
         if self.errors.is_empty() { Ok(value) } else { Err(self.errors) }
     }
+}
+
+/// Whether `address` is a syntactically valid address on a domain with a top-level part.
+fn is_deliverable_address(address: &str) -> bool {
+    let Ok(parsed) = address.parse::<lettre::Address>() else {
+        return false;
+    };
+    let domain = parsed.domain();
+    let top = domain.rsplit('.').next().unwrap_or_default();
+    domain.contains('.') && top.len() >= 2 && top.chars().all(|c| c.is_ascii_alphabetic())
 }
 
 #[cfg(test)]
@@ -168,5 +191,19 @@ mod tests {
         let keys: Vec<_> = c.errors.keys().copied().collect();
         assert_eq!(keys, ["dob", "dob2", "name", "pain2", "ppt0"]);
         assert!(c.datetime("at", "2026-11-21T09:30").is_some());
+    }
+
+    #[test]
+    fn email_addresses_need_a_real_domain() {
+        let mut c = Checker::default();
+        assert_eq!(c.email("a", " Anna.Smith@Example.COM "), Some("anna.smith@example.com".into()));
+        assert_eq!(c.email("b", ""), None);
+        assert!(c.errors.is_empty());
+        for (field, bad) in
+            [("c", "maggie.oneill@example"), ("d", "no-at-sign"), ("e", "a@b.c"), ("f", "x@@y.org")]
+        {
+            assert_eq!(c.email(field, bad), None, "{bad}");
+        }
+        assert_eq!(c.errors.len(), 4);
     }
 }

@@ -4,7 +4,7 @@
 use actix_web::HttpResponse;
 use actix_web::http::header;
 
-use crate::auth::session::CookieNames;
+use crate::auth::identity::CookieNames;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {

@@ -1,5 +1,5 @@
-//! A form extractor that understands repeated keys (`techniques=a&techniques=b` into a Vec),
-//! which the standard urlencoded extractor does not.
+//! The one form extractor: an `application/x-www-form-urlencoded` body, with repeated keys
+//! (`techniques=a&techniques=b`) collected into Vecs, and actix's limits and our error pages.
 
 use actix_web::dev::Payload;
 use actix_web::web::Bytes;
@@ -9,12 +9,18 @@ use serde::de::DeserializeOwned;
 
 use crate::error::AppError;
 
-/// An `application/x-www-form-urlencoded` body, with repeated keys collected into Vecs.
-pub struct HtmlForm<T>(pub T);
+/// A form body. Every field of a form struct is the text the user typed (see `web::fields`).
+pub struct Form<T>(pub T);
 
-impl<T: DeserializeOwned + 'static> FromRequest for HtmlForm<T> {
+impl<T> Form<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
     type Error = AppError;
-    type Future = LocalBoxFuture<'static, Result<HtmlForm<T>, AppError>>;
+    type Future = LocalBoxFuture<'static, Result<Form<T>, AppError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let body = Bytes::from_request(req, payload);
@@ -24,7 +30,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for HtmlForm<T> {
                 _ => AppError::BadRequest("The form could not be read.".into()),
             })?;
             serde_html_form::from_bytes(&body)
-                .map(HtmlForm)
+                .map(Form)
                 .map_err(|_| AppError::BadRequest("The form could not be read.".into()))
         })
     }

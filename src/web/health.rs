@@ -3,8 +3,8 @@
 use actix_web::{HttpResponse, web};
 use diesel::connection::SimpleConnection;
 
-use crate::AppState;
 use crate::error::AppError;
+use crate::web::state::AppState;
 
 /// The process is up.
 pub async fn healthz() -> HttpResponse {

@@ -1,15 +1,18 @@
 //! What every page template receives: who is signed in (for navigation), the CSRF token for its
-//! forms, and the flash message.
+//! forms, and the flash message; and the functions that render a template into a response.
 
 use std::future::{Ready, ready};
 
 use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use actix_web::http::StatusCode;
+use actix_web::web::Data;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse};
 
-use crate::auth::session::RequestAuth;
+use crate::auth::identity::RequestAuth;
 use crate::error::AppError;
 use crate::web::assets;
 use crate::web::flash::Flash;
+use crate::web::state::AppState;
 
 #[derive(Debug, Clone)]
 pub struct NavUser {
@@ -45,6 +48,10 @@ impl FromRequest for Ctx {
         let Some(auth) = req.extensions().get::<RequestAuth>().cloned() else {
             return ready(Ok(Ctx::bare()));
         };
+        let flash = req
+            .app_data::<Data<AppState>>()
+            .and_then(|state| req.cookie(&state.cookie_names.flash))
+            .and_then(|cookie| Flash::decode(cookie.value()));
         ready(Ok(Ctx {
             user: auth.identity.map(|i| NavUser {
                 name: i.user.display_name,
@@ -52,27 +59,34 @@ impl FromRequest for Ctx {
                 is_therapist: i.user.is_therapist,
             }),
             csrf_token: auth.csrf_token,
-            flash: auth.flash,
+            flash,
         }))
     }
 }
 
 /// Renders a template into an HTML response with `status` (200 for pages, 422 for a form
 /// shown again with errors).
-pub fn render<T: askama::Template>(
-    template: &T,
-    status: actix_web::http::StatusCode,
-) -> Result<actix_web::HttpResponse, AppError> {
+pub fn render<T: askama::Template>(template: &T, status: StatusCode) -> Result<HttpResponse, AppError> {
     let body = template.render().map_err(|e| AppError::Internal(e.into()))?;
-    Ok(actix_web::HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
+    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
 }
 
 /// A page with 200 OK.
-pub fn ok<T: askama::Template>(template: &T) -> Result<actix_web::HttpResponse, AppError> {
-    render(template, actix_web::http::StatusCode::OK)
+pub fn ok<T: askama::Template>(template: &T) -> Result<HttpResponse, AppError> {
+    render(template, StatusCode::OK)
 }
 
 /// A form shown again with its errors: 422 Unprocessable Content.
-pub fn invalid<T: askama::Template>(template: &T) -> Result<actix_web::HttpResponse, AppError> {
-    render(template, actix_web::http::StatusCode::UNPROCESSABLE_ENTITY)
+pub fn invalid<T: askama::Template>(template: &T) -> Result<HttpResponse, AppError> {
+    render(template, StatusCode::UNPROCESSABLE_ENTITY)
+}
+
+/// Marks a page reached by a private link (a client's routine, unsubscribe): never indexed.
+/// (Every response is already `no-store`.)
+pub fn private(mut response: HttpResponse) -> HttpResponse {
+    response.headers_mut().insert(
+        actix_web::http::header::HeaderName::from_static("x-robots-tag"),
+        actix_web::http::header::HeaderValue::from_static("noindex, nofollow"),
+    );
+    response
 }

@@ -2,7 +2,7 @@
 
 use diesel::prelude::*;
 use myochart::db::schema::users;
-use myochart::web::routes::{Access, ROUTES};
+use myochart::routes::{Access, ROUTES};
 
 use crate::common::{Backend, Role, TestApp};
 use crate::on_both_backends;
@@ -87,10 +87,11 @@ async fn the_last_active_admin_is_protected(backend: Backend) {
 
     // A deactivated second admin does not count.
     let second = app.create_user("second@example.com", Role::Admin);
-    app.with_conn(|conn| myochart::accounts::model::set_active(conn, &second.id, false));
+    let (system, now) = (myochart::auth::extractors::Actor::system("test"), chrono::Utc::now().naive_utc());
+    app.with_conn(|conn| myochart::accounts::model::set_active(conn, &second.id, false, &system, now));
     assert_eq!(admin.post(&url, &[("display_name", "Admin"), ("is_therapist", "on")]).await.status, 422);
     // An active one does.
-    app.with_conn(|conn| myochart::accounts::model::set_active(conn, &second.id, true));
+    app.with_conn(|conn| myochart::accounts::model::set_active(conn, &second.id, true, &system, now));
     admin.post(&url, &[("display_name", "Admin"), ("is_therapist", "on")]).await.assert_redirect(&url);
     assert!(!app.user("admin@example.com").is_admin);
 }
@@ -165,7 +166,7 @@ async fn reactivation_restores_sign_in(backend: Backend) {
 
 /// Two admins demoting each other at the same moment must not leave the practice without one.
 async fn concurrent_demotions_keep_an_admin(backend: Backend) {
-    use myochart::accounts::model::update_profile;
+    use myochart::accounts::model::{Profile, update_profile};
     let app = TestApp::new(backend).await;
     let first = app.user("admin@example.com");
     let second = app.create_user("second@example.com", Role::Admin);
@@ -178,7 +179,10 @@ async fn concurrent_demotions_keep_an_admin(backend: Backend) {
             std::thread::spawn(move || {
                 let mut conn = db.get().unwrap();
                 barrier.wait();
-                myochart::db::write_tx(&mut conn, |conn| update_profile(conn, &id, "Demoted", false, true))
+                let profile = Profile { display_name: "Demoted".into(), is_admin: false, is_therapist: true };
+                let (system, now) =
+                    (myochart::auth::extractors::Actor::system("test"), chrono::Utc::now().naive_utc());
+                myochart::db::write_tx(&mut conn, |conn| update_profile(conn, &id, &profile, &system, now))
                     .is_ok()
             })
         })

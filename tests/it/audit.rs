@@ -2,7 +2,8 @@
 //! refused by the database itself when anything tries to change or remove a row.
 
 use diesel::prelude::*;
-use myochart::audit::model::{self as audit, Action, Actor, Outcome};
+use myochart::audit::model::{self as audit, Action, Outcome};
+use myochart::auth::extractors::Actor;
 use myochart::db::schema::audit_log;
 
 use crate::common::{Backend, Role, TestApp};
@@ -32,7 +33,7 @@ async fn admin_actions_are_audited_with_actor_object_and_ip(backend: Backend) {
         assert_eq!(row.actor_id.as_deref(), Some(me.id.as_str()));
         assert_eq!(row.object_type.as_deref(), Some("user"));
         assert_eq!(row.ip.as_deref(), Some("127.0.0.1"));
-        assert_eq!(row.outcome, "success");
+        assert_eq!(row.outcome, Outcome::Success);
     }
     let detail: Option<String> = app.with_conn(|conn| {
         Ok(audit_log::table

@@ -1,8 +1,7 @@
 //! The catalog and its reverse lookup, perpetuating factors, the chart page and its queries.
 
-use myochart::audit::model::Actor;
 use myochart::charting::vocab::Zone;
-use myochart::clients::chart;
+use myochart::pages::chart;
 
 use crate::common::{Backend, Role, TestApp};
 use crate::on_both_backends;
@@ -154,10 +153,10 @@ async fn the_chart_runs_a_fixed_number_of_queries(backend: Backend) {
     let visit = app.open_visit(&client);
     let finding = app.add_finding(&visit, "upper-trapezius", "left", "active");
     app.add_factor(&client, std::slice::from_ref(&finding.id));
-    let actor = Actor { user_id: Some(tara.id.clone()), label: None, ip: None };
+    let clock = app.state.clock;
     let count_queries = |zone| {
         let before = app.state.db.queries_run();
-        app.with_conn(|conn| chart::load(conn, &client.id, &actor, zone, chrono_tz::UTC).map(|_| ()));
+        app.with_conn(|conn| chart::load(conn, &tara.id, &client.id, zone, &clock).map(|_| ()));
         app.state.db.queries_run() - before
     };
     let small = count_queries(Some(Zone::Temple));

@@ -33,9 +33,9 @@ async fn create_admin_from_the_shell(backend: Backend) {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(String::from_utf8_lossy(&output.stdout).contains("owner@example.com"));
 
-    let pool = myochart::db::Db::connect(&db.url, 1).unwrap();
+    let pool = myochart::db::Db::connect(&db.url.parse().unwrap(), 1).unwrap();
     let mut conn = pool.get().unwrap();
-    let user = myochart::accounts::model::find_by_email(&mut conn, "owner@example.com").unwrap().unwrap();
+    let user = myochart::auth::users::find_by_email(&mut conn, "owner@example.com").unwrap().unwrap();
     assert!(user.is_admin && user.is_therapist && user.is_active);
     assert!(myochart::auth::password::verify(PASSWORD, &user.password_hash));
 

@@ -38,8 +38,8 @@ async fn a_therapist_creates_and_edits_a_client(backend: Backend) {
     let id = chart_url.trim_start_matches("/clients/");
     let tara_id = app.user("tara@example.com").id;
     let stored = app.with_conn(|conn| myochart::clients::model::find_for_therapist(conn, id, &tara_id));
-    assert_eq!(stored.first_name, "Emile");
-    assert!(!stored.email_consent && stored.email_consent_at.is_some(), "withdrawal is dated");
+    assert_eq!(stored.details.first_name, "Emile");
+    assert!(!stored.details.email_consent && stored.email_consent_at.is_some(), "withdrawal is dated");
     let actions = app.audit_actions();
     for action in ["client.create", "client.view", "client.update"] {
         assert!(actions.contains(&action.to_owned()), "{action}");
@@ -70,7 +70,10 @@ async fn bad_client_input_is_shown_again(backend: Backend) {
             && page.contains("Enter an email address")
     );
     assert!(page.contains(r#"value="Ada""#) && page.contains("typed &#60;notes&#62;"), "{}", page.body);
-    assert!(app.with_conn(|conn| myochart::clients::model::list_assignments(conn, "", 0, 10)).is_empty());
+    let first_page = myochart::db::paging::PageRequest::numbered(None, 10);
+    assert!(
+        app.with_conn(|conn| myochart::clients::model::list_assignments(conn, "", &first_page)).is_empty()
+    );
 }
 
 async fn the_list_searches_sorts_and_pages(backend: Backend) {

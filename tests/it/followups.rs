@@ -3,7 +3,7 @@
 
 use chrono::{Duration, NaiveTime, Utc};
 use myochart::followups::model::{self, FollowupFields};
-use myochart::followups::schedule::{self, Repeat, RepeatUnit};
+use myochart::followups::schedule::{Repeat, RepeatUnit};
 
 use crate::common::smtp::SmtpReceiver;
 use crate::common::{Backend, TestApp};
@@ -23,17 +23,17 @@ fn fields(due: chrono::NaiveDate, time: Option<&str>, repeat: Option<Repeat>) ->
 
 async fn the_dashboard_buckets_by_the_practice_day(backend: Backend) {
     // Auckland is up to 13 hours ahead of UTC, so "today" there is often tomorrow in UTC.
-    let app = TestApp::with_config(backend, |c| c.timezone = "Pacific/Auckland".into()).await;
+    let app = TestApp::with_config(backend, |c| c.timezone = chrono_tz::Pacific::Auckland).await;
     app.create_user("admin@example.com", crate::common::Role::AdminTherapist);
     let admin = app.user("admin@example.com");
     let client = app.create_client(&admin.id, "Clara", "Client");
-    let tz = app.state.config.tz();
-    let today = schedule::today_in(tz, Utc::now().naive_utc());
+    let clock = app.state.clock;
+    let today = clock.today();
     for (days, reason) in [(-2, "late-one"), (0, "today-one"), (3, "soon-one"), (10, "later-one")] {
         let mut f = fields(today + Duration::days(days), None, None);
         f.reason = Some(reason.into());
         app.with_conn(|conn| {
-            myochart::db::write_tx(conn, |conn| model::insert(conn, &client, &admin.id, &f, tz))
+            myochart::db::write_tx(conn, |conn| model::insert(conn, &admin.id, &client.id, &f, &clock))
         });
     }
     let browser = app.signed_in("admin@example.com").await;
@@ -117,23 +117,23 @@ async fn done_schedules_the_next_occurrence_until_the_series_ends(backend: Backe
 }
 
 async fn the_calendar_feed_parses_and_can_be_rotated_or_revoked(backend: Backend) {
-    let app = TestApp::with_config(backend, |c| c.timezone = "Europe/Berlin".into()).await;
+    let app = TestApp::with_config(backend, |c| c.timezone = chrono_tz::Europe::Berlin).await;
     app.create_user("admin@example.com", crate::common::Role::AdminTherapist);
     let admin = app.user("admin@example.com");
     let client = app.create_client(&admin.id, "Clara", "Client");
-    let tz = app.state.config.tz();
-    let today = schedule::today_in(tz, Utc::now().naive_utc());
+    let clock = app.state.clock;
+    let today = clock.today();
     let weekly = Repeat { every: 1, unit: RepeatUnit::Weeks, until: None, count: None };
     app.with_conn(|conn| {
         myochart::db::write_tx(conn, |conn| {
             model::insert(
                 conn,
-                &client,
                 &admin.id,
+                &client.id,
                 &fields(today + Duration::days(2), Some("09:00"), Some(weekly)),
-                tz,
+                &clock,
             )?;
-            model::insert(conn, &client, &admin.id, &fields(today + Duration::days(5), None, None), tz)
+            model::insert(conn, &admin.id, &client.id, &fields(today + Duration::days(5), None, None), &clock)
         })
     });
     let browser = app.signed_in("admin@example.com").await;
@@ -161,7 +161,7 @@ async fn the_calendar_feed_parses_and_can_be_rotated_or_revoked(backend: Backend
     );
     assert!(events.iter().all(|e| !prop(e, "UID").is_empty()));
     let timed = events.iter().find(|e| prop(e, "DTSTART").contains('T')).expect("a timed event");
-    let expected = schedule::to_utc(tz, today + Duration::days(2), NaiveTime::from_hms_opt(9, 0, 0));
+    let expected = clock.to_utc(today + Duration::days(2), NaiveTime::from_hms_opt(9, 0, 0));
     assert_eq!(
         prop(timed, "DTSTART"),
         expected.format("%Y%m%dT%H%M%SZ").to_string(),
@@ -219,18 +219,24 @@ async fn clients_with_consent_get_one_reminder(backend: Backend) {
             .execute(conn)?;
         Ok(())
     });
-    let tz = app.state.config.tz();
+    let clock = app.state.clock;
     let now = Utc::now().naive_utc();
-    let tomorrow = schedule::today_in(tz, now) + Duration::days(1);
+    let tomorrow = clock.day_of(now) + Duration::days(1);
     app.with_conn(|conn| {
         myochart::db::write_tx(conn, |conn| {
-            model::insert(conn, &consenting, &admin.id, &fields(tomorrow, Some("10:15"), None), tz)?;
-            model::insert(conn, &silent, &admin.id, &fields(tomorrow, None, None), tz)?;
-            model::insert(conn, &consenting, &admin.id, &fields(tomorrow + Duration::days(5), None, None), tz)
+            model::insert(conn, &admin.id, &consenting.id, &fields(tomorrow, Some("10:15"), None), &clock)?;
+            model::insert(conn, &admin.id, &silent.id, &fields(tomorrow, None, None), &clock)?;
+            model::insert(
+                conn,
+                &admin.id,
+                &consenting.id,
+                &fields(tomorrow + Duration::days(5), None, None),
+                &clock,
+            )
         })
     });
-    app.state.mail_worker.run_once(now).await.unwrap();
-    app.state.mail_worker.run_once(now).await.unwrap();
+    app.jobs.run_once(now).await.unwrap();
+    app.jobs.run_once(now).await.unwrap();
     let messages = receiver.messages();
     assert_eq!(messages.len(), 1, "one reminder, to the consenting client, once");
     assert_eq!(messages[0].to, ["clara@example.com"]);

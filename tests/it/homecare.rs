@@ -225,7 +225,7 @@ async fn unsubscribing_withdraws_consent(backend: Backend) {
     assert!(done.contains("You will get no more emails"));
     let stored =
         app.with_conn(|conn| myochart::clients::model::find_for_therapist(conn, &client.id, &admin.id));
-    assert!(!stored.email_consent && stored.email_consent_at.is_some());
+    assert!(!stored.details.email_consent && stored.email_consent_at.is_some());
     assert!(app.audit_actions().contains(&"consent.withdraw".to_owned()));
     let next = app.draft_routine(&client);
     assert_eq!(browser.post(&format!("/routines/{}/send", next.id), &[]).await.status, 409);

@@ -33,7 +33,7 @@ async fn the_routine_email_arrives_with_both_bodies_and_a_working_link(backend: 
     let page = browser.post(&format!("/routines/{}/send", routine.id), &[]).await;
     page.assert_redirect(&format!("/routines/{}", routine.id));
     assert_eq!(app.outbox_statuses(), ["pending"], "queued with the change, not sent in the request");
-    let round = app.state.mail_worker.run_once(Utc::now().naive_utc()).await.unwrap();
+    let round = app.jobs.run_once(Utc::now().naive_utc()).await.unwrap();
     assert_eq!(round, Round { sent: 1, retrying: 0, failed: 0 });
     assert_eq!(app.outbox_statuses(), ["sent"]);
     assert!(app.audit_actions().contains(&"email.sent".to_owned()), "every delivery is audited");
@@ -79,21 +79,18 @@ async fn mail_survives_a_server_that_is_down(backend: Backend) {
         .assert_redirect(&format!("/routines/{}", routine.id));
     assert!(started.elapsed() < std::time::Duration::from_secs(2), "the request does not wait for mail");
     let now = Utc::now().naive_utc();
-    assert_eq!(app.state.mail_worker.run_once(now).await.unwrap(), Round { sent: 0, retrying: 1, failed: 0 });
+    assert_eq!(app.jobs.run_once(now).await.unwrap(), Round { sent: 0, retrying: 1, failed: 0 });
     let row = app.with_conn(|conn| outbox::recent(conn, 1)).remove(0);
-    assert_eq!((row.status.as_str(), row.attempts), ("pending", 1));
+    assert_eq!((row.status.code(), row.attempts), ("pending", 1));
     // PostgreSQL keeps microseconds, so allow for the truncation.
     assert!(row.next_attempt_at >= now + Duration::seconds(29), "backs off");
     assert!(row.last_error.is_some());
     // Not due yet: nothing happens.
-    assert_eq!(app.state.mail_worker.run_once(now).await.unwrap(), Round::default());
+    assert_eq!(app.jobs.run_once(now).await.unwrap(), Round::default());
     // The server comes back on the same port; the next due round delivers.
     let receiver = SmtpReceiver::start_on(TcpListener::bind(("127.0.0.1", port)).unwrap());
     let later = now + Duration::seconds(31);
-    assert_eq!(
-        app.state.mail_worker.run_once(later).await.unwrap(),
-        Round { sent: 1, retrying: 0, failed: 0 }
-    );
+    assert_eq!(app.jobs.run_once(later).await.unwrap(), Round { sent: 1, retrying: 0, failed: 0 });
     assert_eq!(receiver.messages().len(), 1);
     assert_eq!(app.outbox_statuses(), ["sent"]);
 }
@@ -111,10 +108,10 @@ async fn a_silent_server_times_out_and_is_retried(backend: Backend) {
     let app = TestApp::with_smtp(backend, port).await;
     let (browser, routine) = routine_ready(&app).await;
     browser.post(&format!("/routines/{}/send", routine.id), &[]).await;
-    let round = app.state.mail_worker.run_once(Utc::now().naive_utc()).await.unwrap();
+    let round = app.jobs.run_once(Utc::now().naive_utc()).await.unwrap();
     assert_eq!(round, Round { sent: 0, retrying: 1, failed: 0 });
     let row = app.with_conn(|conn| outbox::recent(conn, 1)).remove(0);
-    assert_eq!(row.status, "pending");
+    assert_eq!(row.status.code(), "pending");
     assert!(row.last_error.unwrap().to_lowercase().contains("timed out"), "a timeout is recorded");
 }
 
@@ -125,11 +122,11 @@ async fn temporary_failures_retry_and_permanent_ones_fail_visibly(backend: Backe
     receiver.set_mode(Mode::TempFail);
     browser.post(&format!("/routines/{}/send", routine.id), &[]).await;
     let now = Utc::now().naive_utc();
-    assert_eq!(app.state.mail_worker.run_once(now).await.unwrap().retrying, 1);
+    assert_eq!(app.jobs.run_once(now).await.unwrap().retrying, 1);
     assert_eq!(app.outbox_statuses(), ["pending"]);
 
     receiver.set_mode(Mode::PermFail);
-    assert_eq!(app.state.mail_worker.run_once(now + Duration::minutes(5)).await.unwrap().failed, 1);
+    assert_eq!(app.jobs.run_once(now + Duration::minutes(5)).await.unwrap().failed, 1);
     assert_eq!(app.outbox_statuses(), ["failed"]);
     let row = app.with_conn(|conn| outbox::recent(conn, 1)).remove(0);
     let reason = row.last_error.clone().unwrap();
@@ -140,7 +137,7 @@ async fn temporary_failures_retry_and_permanent_ones_fail_visibly(backend: Backe
     assert!(chart.contains("550") && chart.contains("Try again"), "{}", chart.body);
     browser.post(&format!("/outbox/{}/retry", row.id), &[]).await;
     receiver.set_mode(Mode::Accept);
-    assert_eq!(app.state.mail_worker.run_once(Utc::now().naive_utc()).await.unwrap().sent, 1);
+    assert_eq!(app.jobs.run_once(Utc::now().naive_utc()).await.unwrap().sent, 1);
     assert_eq!(app.outbox_statuses(), ["sent"]);
     assert_eq!(receiver.messages().len(), 1);
     assert!(app.audit_actions().contains(&"email.retry".to_owned()));
@@ -154,12 +151,13 @@ async fn competing_workers_deliver_each_message_exactly_once(backend: Backend) {
     let app = TestApp::with_smtp(backend, receiver.port).await;
     let total = if backend == Backend::Postgres { 1000 } else { 300 };
     let now = Utc::now().naive_utc();
-    let worker = app.state.mail_worker.clone();
+    let worker = app.jobs.worker().clone();
+    let domain = app.state.config.mail_domain();
     app.with_conn(|conn| {
         myochart::db::write_tx(conn, |conn| {
             for n in 0..total {
                 let email = NewEmail {
-                    kind: "test",
+                    kind: myochart::mail::outbox::EmailKind::Reminder,
                     client_id: None,
                     created_by: None,
                     to_address: format!("person{n}@example.com"),
@@ -168,7 +166,7 @@ async fn competing_workers_deliver_each_message_exactly_once(backend: Backend) {
                     body_text: "text".into(),
                     body_html: "<p>html</p>".into(),
                 };
-                outbox::enqueue(conn, &email, now, |id| worker.message_id(id))?;
+                outbox::enqueue(conn, &email, now, &domain)?;
             }
             Ok(())
         })
@@ -176,12 +174,13 @@ async fn competing_workers_deliver_each_message_exactly_once(backend: Backend) {
     let rounds = if backend == Backend::Postgres {
         let second_db = Db::connect(&app.state.config.database_url, 4).unwrap();
         let mailer = myochart::mail::transport::Mailer::from_config(&app.state.config).unwrap();
+        let wake = std::sync::Arc::new(tokio::sync::Notify::new());
         let second =
-            myochart::mail::worker::Worker::new(second_db, std::sync::Arc::new(mailer), 2, 8, 5, None);
-        let (a, b) = futures_util::future::join(worker.run_once(now), second.run_once(now)).await;
+            myochart::mail::worker::Worker::new(second_db, std::sync::Arc::new(mailer), 2, 8, 5, wake);
+        let (a, b) = futures_util::future::join(worker.deliver_due(now), second.deliver_due(now)).await;
         vec![a.unwrap(), b.unwrap()]
     } else {
-        vec![worker.run_once(now).await.unwrap()]
+        vec![worker.deliver_due(now).await.unwrap()]
     };
     assert_eq!(rounds.iter().map(|r| r.sent).sum::<usize>(), total);
     if backend == Backend::Postgres {
@@ -223,7 +222,7 @@ async fn the_admin_outbox_lists_messages_without_their_content(backend: Backend)
     let app = TestApp::new(backend).await;
     let (browser, routine) = routine_ready(&app).await;
     browser.post(&format!("/routines/{}/send", routine.id), &[]).await;
-    app.state.mail_worker.run_once(Utc::now().naive_utc()).await.unwrap();
+    app.jobs.run_once(Utc::now().naive_utc()).await.unwrap();
     let files: Vec<_> = std::fs::read_dir(app.mail_dir.path()).unwrap().flatten().collect();
     assert_eq!(files.len(), 1, "the folder transport wrote the message");
     let eml = std::fs::read_to_string(files[0].path()).unwrap();
@@ -244,7 +243,7 @@ async fn a_changed_address_stops_the_queued_message(backend: Backend) {
     let browser = app.signed_in("admin@example.com").await;
     browser.get(&format!("/routines/{}", routine.id)).await;
     browser.post(&format!("/routines/{}/send", routine.id), &[]).await;
-    app.state.mail_worker.run_once(Utc::now().naive_utc()).await.unwrap();
+    app.jobs.run_once(Utc::now().naive_utc()).await.unwrap();
     assert_eq!(receiver.messages().len(), 1, "a name with a comma and quotes is delivered");
     let second = app.draft_routine(&client);
     browser.get(&format!("/routines/{}", second.id)).await;
@@ -257,7 +256,7 @@ async fn a_changed_address_stops_the_queued_message(backend: Backend) {
             .execute(conn)?;
         Ok(())
     });
-    let round = app.state.mail_worker.run_once(Utc::now().naive_utc()).await.unwrap();
+    let round = app.jobs.run_once(Utc::now().naive_utc()).await.unwrap();
     assert_eq!(round.failed, 1);
     assert_eq!(receiver.messages().len(), 1, "nothing to the old address");
     let row = app.with_conn(|conn| outbox::recent(conn, 1)).remove(0);
@@ -283,11 +282,11 @@ async fn consent_is_checked_again_at_delivery(backend: Backend) {
     let client = app.client();
     client.get(&format!("/u/{unsubscribe}")).await;
     client.post(&format!("/u/{unsubscribe}"), &[]).await;
-    let round = app.state.mail_worker.run_once(Utc::now().naive_utc()).await.unwrap();
+    let round = app.jobs.run_once(Utc::now().naive_utc()).await.unwrap();
     assert_eq!(round.failed, 1);
     assert!(receiver.messages().is_empty());
     let row = app.with_conn(|conn| outbox::recent(conn, 1)).remove(0);
-    assert_eq!(row.status, "failed");
+    assert_eq!(row.status.code(), "failed");
     assert!(row.last_error.unwrap().contains("withdrawn consent"));
 }
 
@@ -300,17 +299,17 @@ async fn the_logo_is_attached_inline(backend: Backend) {
     std::fs::write(&logo, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\x0f\0\x01\x01\x01\0\x18\xdd\x8d\xb0\0\0\0\0IEND\xaeB`\x82").unwrap();
     let port = receiver.port;
     let app = TestApp::with_config(backend, |c| {
-        c.mail_transport = "smtp".into();
+        c.mail_transport = myochart::config::MailTransport::Smtp;
         c.smtp_host = "127.0.0.1".into();
         c.smtp_port = port;
-        c.smtp_security = "none".into();
-        c.practice_logo = logo.display().to_string();
+        c.smtp_security = myochart::config::SmtpSecurity::None;
+        c.practice_logo = Some(logo.clone());
     })
     .await;
     app.create_user("admin@example.com", crate::common::Role::AdminTherapist);
     let (browser, routine) = routine_ready(&app).await;
     browser.post(&format!("/routines/{}/send", routine.id), &[]).await;
-    app.state.mail_worker.run_once(Utc::now().naive_utc()).await.unwrap();
+    app.jobs.run_once(Utc::now().naive_utc()).await.unwrap();
     let mail = receiver.messages().remove(0);
     let body = mail.decoded();
     assert!(body.contains("multipart/related"), "{body}");

@@ -1,6 +1,9 @@
 //! The integration suite: the real application over real HTTP, each test on its own SQLite
 //! file and (with MYOCHART_TEST_POSTGRES_URL) again on its own PostgreSQL database.
 
+// A failed unwrap here is a failed test, which is what it should be.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 mod admin;
@@ -12,6 +15,7 @@ mod clients;
 mod csrf;
 mod followups;
 mod homecare;
+mod layout;
 mod mail;
 mod ownership;
 mod responses;

@@ -2,7 +2,7 @@
 //! therapist, another therapist, an admin without the therapist role, and an anonymous visitor.
 //! Another therapist's records answer 404, and refused requests change nothing.
 
-use myochart::web::routes::{Access, ROUTES};
+use myochart::routes::{Access, ROUTES};
 
 use crate::common::{Backend, Role, TestApp};
 use crate::on_both_backends;
@@ -51,7 +51,7 @@ async fn every_clinical_route_is_limited_to_the_treating_therapist(backend: Back
     let routine = app.draft_routine(&client);
     let email = app.with_conn(|conn| {
         let email = myochart::mail::outbox::NewEmail {
-            kind: "routine",
+            kind: myochart::mail::outbox::EmailKind::Routine,
             client_id: Some(client.id.clone()),
             created_by: Some(alice.id.clone()),
             to_address: "clara@example.com".into(),
@@ -60,13 +60,12 @@ async fn every_clinical_route_is_limited_to_the_treating_therapist(backend: Back
             body_text: "t".into(),
             body_html: "h".into(),
         };
-        let id = myochart::mail::outbox::enqueue(conn, &email, chrono::Utc::now().naive_utc(), |id| {
-            format!("<{id}@test>")
-        })?;
+        let id = myochart::mail::outbox::enqueue(conn, &email, chrono::Utc::now().naive_utc(), "test")?;
         {
             use diesel::prelude::*;
             use myochart::db::schema::outbox;
-            diesel::update(outbox::table.find(&id)).set(outbox::status.eq("failed")).execute(conn)?;
+            let failed = myochart::mail::outbox::OutboxStatus::Failed;
+            diesel::update(outbox::table.find(&id)).set(outbox::status.eq(failed)).execute(conn)?;
         }
         Ok(id)
     });
@@ -88,8 +87,9 @@ async fn every_clinical_route_is_limited_to_the_treating_therapist(backend: Back
                     factor_id: None,
                     repeat: None,
                 };
+                let clock = myochart::time::Clock::system(chrono_tz::UTC);
                 myochart::db::write_tx(conn, |conn| {
-                    myochart::followups::model::insert(conn, &client, &alice.id, &fields, chrono_tz::UTC)
+                    myochart::followups::model::insert(conn, &alice.id, &client.id, &fields, &clock)
                 })
             })
             .id,
@@ -146,7 +146,7 @@ async fn every_clinical_route_is_limited_to_the_treating_therapist(backend: Back
     assert!(writes.is_empty(), "{writes:?}");
     let unchanged =
         app.with_conn(|conn| myochart::clients::model::find_for_therapist(conn, &client.id, &alice.id));
-    assert_eq!(unchanged.first_name, "Clara");
+    assert_eq!(unchanged.details.first_name, "Clara");
     assert!(!unchanged.archived);
 }
 
@@ -166,8 +166,9 @@ async fn an_admin_reassigns_without_reading_the_record(backend: Backend) {
             factor_id: None,
             repeat: None,
         };
+        let clock = myochart::time::Clock::system(chrono_tz::UTC);
         myochart::db::write_tx(conn, |conn| {
-            myochart::followups::model::insert(conn, &client, &alice.id, &fields, chrono_tz::UTC)
+            myochart::followups::model::insert(conn, &alice.id, &client.id, &fields, &clock)
         })
     });
     let office = app.signed_in("office@example.com").await;

@@ -117,7 +117,9 @@ async fn health_probes(backend: Backend) {
 }
 
 async fn https_deployments_harden_cookies_and_send_hsts(backend: Backend) {
-    let app = TestApp::with_config(backend, |c| c.public_url = "https://practice.example".into()).await;
+    let app =
+        TestApp::with_config(backend, |c| c.public_url = Some("https://practice.example".parse().unwrap()))
+            .await;
     app.create_user("admin@example.com", crate::common::Role::AdminTherapist);
     let client = app.client();
     let page = client.get("/login").await;

@@ -184,7 +184,8 @@ async fn racing_setups_cannot_both_win(backend: Backend) {
 /// The model-level guard, raced from threads that start together: exactly one insert wins
 /// whatever the request timing (the HTTP race above may serialise by chance).
 async fn first_admin_insert_is_serialised(backend: Backend) {
-    use myochart::accounts::model::{NewUser, insert_first_admin};
+    use myochart::accounts::model::insert_first_admin;
+    use myochart::auth::users::{NewAccount, User};
     let app = TestApp::empty(backend).await;
     let barrier = std::sync::Arc::new(std::sync::Barrier::new(4));
     let handles: Vec<_> = (0..4)
@@ -193,7 +194,16 @@ async fn first_admin_insert_is_serialised(backend: Backend) {
             let barrier = barrier.clone();
             std::thread::spawn(move || {
                 let mut conn = db.get().unwrap();
-                let new = NewUser::new(&format!("a{n}@example.com"), "Admin", "x".into(), true, true);
+                let email = format!("a{n}@example.com");
+                let account = NewAccount {
+                    email: &email,
+                    display_name: "Admin",
+                    password_hash: "x".into(),
+                    is_admin: true,
+                    is_therapist: true,
+                    must_change_password: false,
+                };
+                let new = User::new(account, chrono::Utc::now().naive_utc());
                 barrier.wait();
                 myochart::db::write_tx(&mut conn, |conn| insert_first_admin(conn, &new)).is_ok()
             })

@@ -50,7 +50,8 @@ async fn wrong_password_and_unknown_email_look_the_same(backend: Backend) {
 async fn deactivated_accounts_cannot_sign_in(backend: Backend) {
     let app = TestApp::new(backend).await;
     let user = app.create_user("gone@example.com", Role::Therapist);
-    app.with_conn(|conn| myochart::accounts::model::set_active(conn, &user.id, false));
+    let (system, now) = (myochart::auth::extractors::Actor::system("test"), chrono::Utc::now().naive_utc());
+    app.with_conn(|conn| myochart::accounts::model::set_active(conn, &user.id, false, &system, now));
     let client = app.client();
     client.get("/login").await;
     let page = client.post("/login", &[("email", "gone@example.com"), ("password", PASSWORD)]).await;

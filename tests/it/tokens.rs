@@ -3,14 +3,40 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 
 use crate::common::{Backend, Role, SECRET, TestApp};
 use crate::on_both_backends;
 
+/// The HMAC algorithms a forger might try. Signed here by hand: the application installs a
+/// jsonwebtoken provider that knows HS256 alone, process-wide, so the library cannot forge HS512.
+#[derive(Clone, Copy)]
+enum Algorithm {
+    HS256,
+    HS512,
+}
+
 fn sign(alg: Algorithm, key: &[u8], claims: &Value) -> String {
-    jsonwebtoken::encode(&Header::new(alg), claims, &EncodingKey::from_secret(key)).unwrap()
+    let name = match alg {
+        Algorithm::HS256 => "HS256",
+        Algorithm::HS512 => "HS512",
+    };
+    let header = URL_SAFE_NO_PAD.encode(json!({ "alg": name, "typ": "JWT" }).to_string());
+    let message = format!("{header}.{}", URL_SAFE_NO_PAD.encode(claims.to_string()));
+    let signature = match alg {
+        Algorithm::HS256 => {
+            let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key).unwrap();
+            mac.update(message.as_bytes());
+            mac.finalize().into_bytes().to_vec()
+        }
+        Algorithm::HS512 => {
+            let mut mac = Hmac::<sha2::Sha512>::new_from_slice(key).unwrap();
+            mac.update(message.as_bytes());
+            mac.finalize().into_bytes().to_vec()
+        }
+    };
+    format!("{message}.{}", URL_SAFE_NO_PAD.encode(signature))
 }
 
 fn unsigned(claims: &Value) -> String {

@@ -55,7 +55,7 @@ async fn a_therapist_writes_and_signs_a_visit(backend: Backend) {
     assert!(signed.contains("Signed by"), "{}", signed.body);
     let stored =
         app.with_conn(|conn| visit_model::find_for_therapist(conn, &visit.id, &client.therapist_id)).0;
-    assert_eq!(stored.techniques, "ischemic_compression,stretching");
+    assert_eq!(stored.note.techniques, "ischemic_compression,stretching");
     assert!(stored.signed_at.is_some() && stored.content_hash.as_ref().is_some_and(|h| h.len() == 64));
     assert!(app.with_conn(|conn| visit_model::verify_seal(conn, &stored)));
     let actions = app.audit_actions();
@@ -117,7 +117,8 @@ async fn signing_races_with_editing_and_the_seal_holds(backend: Backend) {
         let signer = std::thread::spawn(move || {
             let mut conn = db1.get().unwrap();
             b1.wait();
-            myochart::db::write_tx(&mut conn, |conn| visit_model::sign(conn, &v1.id, &v1.therapist_id))
+            let now = chrono::Utc::now().naive_utc();
+            myochart::db::write_tx(&mut conn, |conn| visit_model::sign(conn, &v1.therapist_id, &v1.id, now))
                 .is_ok()
         });
         let editor = std::thread::spawn(move || {
@@ -130,8 +131,9 @@ async fn signing_races_with_editing_and_the_seal_holds(backend: Backend) {
             .validate()
             .unwrap();
             b2.wait();
+            let now = chrono::Utc::now().naive_utc();
             myochart::db::write_tx(&mut conn, |conn| {
-                myochart::charting::findings::insert(conn, &v2.id, &v2.client_id, &fields)
+                visit_model::add_finding(conn, &v2.therapist_id, &v2.id, &fields, now)
             })
             .is_ok()
         });
@@ -244,7 +246,7 @@ async fn bad_findings_are_refused_with_messages_and_values_kept(backend: Backend
 
 /// A practice in Berlin enters and reads visit times in Berlin time; they are stored in UTC.
 async fn visit_times_follow_the_practice_zone(backend: Backend) {
-    let app = TestApp::with_config(backend, |c| c.timezone = "Europe/Berlin".into()).await;
+    let app = TestApp::with_config(backend, |c| c.timezone = chrono_tz::Europe::Berlin).await;
     let tara = app.create_user("tara@example.com", Role::Therapist);
     let client = app.create_client(&tara.id, "Clara", "Client");
     let browser = app.signed_in("tara@example.com").await;
@@ -253,7 +255,11 @@ async fn visit_times_follow_the_practice_zone(backend: Backend) {
     let page = browser.post(&new, &[("started_at", "2026-11-20T09:30"), ("duration_minutes", "60")]).await;
     let url = page.location().unwrap().to_owned();
     let stored = app.with_conn(|conn| visit_model::list_for_client(conn, &client.id)).remove(0);
-    assert_eq!(stored.started_at.format("%H:%M").to_string(), "08:30", "09:30 in Berlin (CET) is 08:30 UTC");
+    assert_eq!(
+        stored.note.started_at.format("%H:%M").to_string(),
+        "08:30",
+        "09:30 in Berlin (CET) is 08:30 UTC"
+    );
     let shown = browser.get(&url).await;
     assert!(
         shown.contains("Visit on 2026-11-20 at 09:30") && shown.contains(r#"value="2026-11-20T09:30""#),

@@ -2,11 +2,11 @@
 
 use chrono::Utc;
 use myochart::charting::factors::{self, Factor, FactorFields};
-use myochart::charting::findings::{self, Finding};
+use myochart::charting::findings::Finding;
 use myochart::charting::forms::FindingForm;
 use myochart::clients::model::{self as clients, Client, ClientFields};
 use myochart::db::write_tx;
-use myochart::visits::model::{self as visits, Visit};
+use myochart::visits::model::{self as visits, Opening, Visit};
 
 use crate::common::TestApp;
 
@@ -29,14 +29,16 @@ impl TestApp {
             emergency_contact: None,
             notes: None,
         };
-        self.with_conn(|conn| clients::insert(conn, therapist_id, &fields))
+        self.with_conn(|conn| clients::insert(conn, therapist_id, &fields, Utc::now().naive_utc()))
     }
 
     /// A draft visit of `client`, started now.
     pub fn open_visit(&self, client: &Client) -> Visit {
         self.with_conn(|conn| {
+            let opening =
+                Opening { started_at: Utc::now().naive_utc(), duration_minutes: 60, copy_forward: false };
             write_tx(conn, |conn| {
-                visits::create_draft(conn, client, &client.therapist_id, Utc::now().naive_utc(), 60, false)
+                visits::create_draft(conn, &client.therapist_id, &client.id, opening, Utc::now().naive_utc())
             })
         })
     }
@@ -54,12 +56,14 @@ impl TestApp {
         };
         let fields = form.validate().expect("fixture finding is valid");
         self.with_conn(|conn| {
-            write_tx(conn, |conn| findings::insert(conn, &visit.id, &visit.client_id, &fields))
+            let now = Utc::now().naive_utc();
+            write_tx(conn, |conn| visits::add_finding(conn, &visit.therapist_id, &visit.id, &fields, now))
         })
     }
 
     pub fn sign_visit(&self, visit: &Visit) -> Visit {
-        self.with_conn(|conn| write_tx(conn, |conn| visits::sign(conn, &visit.id, &visit.therapist_id)))
+        let now = Utc::now().naive_utc();
+        self.with_conn(|conn| write_tx(conn, |conn| visits::sign(conn, &visit.therapist_id, &visit.id, now)))
     }
 
     pub fn add_factor(&self, client: &Client, finding_ids: &[String]) -> Factor {
@@ -74,7 +78,8 @@ impl TestApp {
         };
         self.with_conn(|conn| {
             write_tx(conn, |conn| {
-                factors::insert(conn, &client.id, &client.therapist_id, &fields, finding_ids)
+                let now = Utc::now().naive_utc();
+                factors::insert(conn, &client.therapist_id, &client.id, &fields, finding_ids, now)
             })
         })
     }
@@ -99,7 +104,8 @@ impl TestApp {
                         notes: None,
                     })
                     .collect();
-                routines::save_draft(conn, client, &client.therapist_id, "Little and often.", &items)
+                let now = Utc::now().naive_utc();
+                routines::save_draft(conn, &client.therapist_id, &client.id, "Little and often.", &items, now)
             })
         })
     }
@@ -108,6 +114,8 @@ impl TestApp {
     pub fn outbox_statuses(&self) -> Vec<String> {
         use diesel::prelude::*;
         use myochart::db::schema::outbox;
-        self.with_conn(|conn| Ok(outbox::table.select(outbox::status).order(outbox::id.asc()).load(conn)?))
+        let statuses: Vec<myochart::mail::outbox::OutboxStatus> = self
+            .with_conn(|conn| Ok(outbox::table.select(outbox::status).order(outbox::id.asc()).load(conn)?));
+        statuses.into_iter().map(|s| s.code().to_owned()).collect()
     }
 }

@@ -10,10 +10,11 @@ use std::net::TcpListener;
 use std::sync::OnceLock;
 
 use actix_web::web;
-use myochart::accounts::model::{self, NewUser, User};
-use myochart::config::Config;
-use myochart::db::{Db, DbConn};
+use myochart::auth::users::{self, NewAccount, User};
+use myochart::config::{Config, MailTransport, SmtpSecurity};
+use myochart::db::DbConn;
 use myochart::error::AppError;
+use myochart::jobs::Jobs;
 use myochart::{AppState, auth};
 
 pub use client::{Client, Page};
@@ -66,6 +67,8 @@ pub enum Role {
 pub struct TestApp {
     pub base: String,
     pub state: web::Data<AppState>,
+    /// The background jobs (reminders, then delivery); tests run rounds with their own clock.
+    pub jobs: Jobs,
     /// Kept alive for the test: dropping it removes the database.
     _db: TestDb,
     /// Where the folder transport writes mail in this test.
@@ -92,9 +95,9 @@ impl TestApp {
         let mail_dir = tempfile::tempdir().unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
-        let mut config = Config::defaults();
-        config.bind = format!("127.0.0.1:{port}");
-        config.database_url = test_db.url.clone();
+        let mut config = Config::defaults().unwrap();
+        config.bind = listener.local_addr().unwrap();
+        config.database_url = test_db.url.parse().unwrap();
         config.database_pool_size = 4;
         config.workers = 1;
         config.log = "warn".into();
@@ -102,24 +105,32 @@ impl TestApp {
         config.practice_name = "Test Practice".into();
         adjust(&mut config);
         let config = config.validated().unwrap();
-        let db = Db::connect(&config.database_url, config.database_pool_size).unwrap();
+        let db = myochart::open_database(&config.database_url, config.database_pool_size).unwrap();
         let state = web::Data::new(AppState::new(config, db, SECRET).unwrap());
+        let jobs = Jobs::new(&state).unwrap();
         let server = myochart::server(state.clone(), listener).unwrap();
         let handle = server.handle();
         actix_web::rt::spawn(server);
-        TestApp { base: format!("http://127.0.0.1:{port}"), state, _db: test_db, mail_dir, server: handle }
+        TestApp {
+            base: format!("http://127.0.0.1:{port}"),
+            state,
+            jobs,
+            _db: test_db,
+            mail_dir,
+            server: handle,
+        }
     }
 
     /// An installation (admin@example.com as admin and therapist) that sends mail over SMTP to
     /// 127.0.0.1:`port` without TLS, giving up on a silent server after two seconds.
     pub async fn with_smtp(backend: Backend, port: u16) -> TestApp {
         let app = TestApp::with_config(backend, |c| {
-            c.mail_transport = "smtp".into();
+            c.mail_transport = MailTransport::Smtp;
             c.smtp_host = "127.0.0.1".into();
             c.smtp_port = port;
-            c.smtp_security = "none".into();
+            c.smtp_security = SmtpSecurity::None;
             c.smtp_timeout_secs = 2;
-            c.mail_from = "Test Practice <office@practice.test>".into();
+            c.mail_from = "Test Practice <office@practice.test>".parse().unwrap();
         })
         .await;
         app.create_user("admin@example.com", Role::AdminTherapist);
@@ -150,12 +161,20 @@ impl TestApp {
             Role::AdminTherapist => (true, true),
         };
         let name = email.split('@').next().unwrap().to_owned();
-        let new = NewUser::new(email, &name, password_hash(), is_admin, is_therapist);
-        self.with_conn(|conn| model::insert(conn, &new))
+        let account = NewAccount {
+            email,
+            display_name: &name,
+            password_hash: password_hash(),
+            is_admin,
+            is_therapist,
+            must_change_password: false,
+        };
+        let user = User::new(account, chrono::Utc::now().naive_utc());
+        self.with_conn(|conn| users::insert(conn, &user))
     }
 
     pub fn user(&self, email: &str) -> User {
-        self.with_conn(|conn| model::find_by_email(conn, email)).expect("user exists")
+        self.with_conn(|conn| users::find_by_email(conn, email)).expect("user exists")
     }
 
     /// A client signed in as `email` with [`PASSWORD`].

@@ -1,33 +1,13 @@
-//! Every route in one table. `configure` registers them; `ROUTES` lets tests (and later the
-//! OpenAPI document and the attack suite) walk them with the access each one declares.
+//! Every route in one table, at the top of the house: it names handlers from every area and
+//! page. `configure` registers them; `ROUTES` lets tests (and later the OpenAPI document and the
+//! attack suite) walk them with the access each one declares.
 
 use actix_web::dev::ResourceDef;
 use actix_web::{HttpRequest, web};
 
 use crate::error::AppError;
-use crate::{accounts, audit, charting, clients, followups, homecare, visits, web as site};
-
-/// Who may use a route. Enforced by the handler's extractors; declared here so tests can
-/// check every route against it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// Anyone, signed in or not.
-    Public,
-    /// Any signed-in user.
-    SignedIn,
-    /// Signed-in users with the admin role.
-    Admin,
-    /// Signed-in users with the therapist role; records are further limited to their own clients.
-    Therapist,
-}
-
-#[derive(Debug, Clone, Copy)]
-pub struct RouteInfo {
-    /// Lower-case HTTP method: "get" or "post".
-    pub method: &'static str,
-    pub path: &'static str,
-    pub access: Access,
-}
+pub use crate::web::access::{Access, RouteInfo};
+use crate::{accounts, audit, charting, clients, followups, homecare, mail, pages, visits, web as site};
 
 macro_rules! route_table {
     ($($method:ident $path:literal => $handler:path, $access:ident;)*) => {
@@ -58,24 +38,24 @@ route_table! {
     get  "/login"                                => accounts::routes::login_form, Public;
     post "/login"                                => accounts::routes::login, Public;
     post "/logout"                               => accounts::routes::logout, SignedIn;
-    get  "/"                                     => accounts::routes::home, SignedIn;
+    get  "/"                                     => pages::routes::home, SignedIn;
     get  "/account/password"                     => accounts::routes::password_form, SignedIn;
     post "/account/password"                     => accounts::routes::change_password, SignedIn;
-    get  "/admin/users"                          => accounts::admin::list_users, Admin;
-    get  "/admin/users/new"                      => accounts::admin::new_user_form, Admin;
-    post "/admin/users/new"                      => accounts::admin::create_user, Admin;
-    get  "/admin/users/{id}"                     => accounts::admin::edit_user_form, Admin;
-    post "/admin/users/{id}"                     => accounts::admin::update_user, Admin;
-    post "/admin/users/{id}/deactivate"          => accounts::admin::deactivate_user, Admin;
-    post "/admin/users/{id}/activate"            => accounts::admin::activate_user, Admin;
-    post "/admin/users/{id}/reset-password"      => accounts::admin::reset_password, Admin;
+    get  "/admin/users"                          => accounts::admin_routes::list_users, Admin;
+    get  "/admin/users/new"                      => accounts::admin_routes::new_user_form, Admin;
+    post "/admin/users/new"                      => accounts::admin_routes::create_user, Admin;
+    get  "/admin/users/{id}"                     => accounts::admin_routes::edit_user_form, Admin;
+    post "/admin/users/{id}"                     => accounts::admin_routes::update_user, Admin;
+    post "/admin/users/{id}/deactivate"          => accounts::admin_routes::deactivate_user, Admin;
+    post "/admin/users/{id}/activate"            => accounts::admin_routes::activate_user, Admin;
+    post "/admin/users/{id}/reset-password"      => accounts::admin_routes::reset_password, Admin;
     get  "/admin/audit"                          => audit::routes::list_audit, Admin;
-    get  "/admin/clients"                        => clients::routes::list_assignments, Admin;
-    post "/admin/clients/{id}/reassign"          => clients::routes::reassign_client, Admin;
+    get  "/admin/clients"                        => pages::routes::list_assignments, Admin;
+    post "/admin/clients/{id}/reassign"          => pages::routes::reassign_client, Admin;
     get  "/clients"                              => clients::routes::list_clients, Therapist;
     get  "/clients/new"                          => clients::routes::new_client_form, Therapist;
     post "/clients/new"                          => clients::routes::create_client, Therapist;
-    get  "/clients/{id}"                         => clients::routes::show_chart, Therapist;
+    get  "/clients/{id}"                         => pages::routes::show_chart, Therapist;
     get  "/clients/{id}/edit"                    => clients::routes::edit_client_form, Therapist;
     post "/clients/{id}/edit"                    => clients::routes::update_client, Therapist;
     post "/clients/{id}/archive"                 => clients::routes::archive_client, Therapist;
@@ -90,10 +70,10 @@ route_table! {
     post "/visits/{id}"                          => visits::routes::update_visit, Therapist;
     post "/visits/{id}/sign"                     => visits::routes::sign_visit, Therapist;
     post "/visits/{id}/addenda"                  => visits::routes::add_addendum, Therapist;
-    post "/visits/{id}/findings"                 => charting::routes::add_finding, Therapist;
-    get  "/findings/{id}/edit"                   => charting::routes::edit_finding_form, Therapist;
-    post "/findings/{id}/edit"                   => charting::routes::update_finding, Therapist;
-    post "/findings/{id}/delete"                 => charting::routes::delete_finding, Therapist;
+    post "/visits/{id}/findings"                 => visits::finding_routes::add_finding, Therapist;
+    get  "/findings/{id}/edit"                   => visits::finding_routes::edit_finding_form, Therapist;
+    post "/findings/{id}/edit"                   => visits::finding_routes::update_finding, Therapist;
+    post "/findings/{id}/delete"                 => visits::finding_routes::delete_finding, Therapist;
     get  "/muscles"                              => charting::routes::list_muscles, Therapist;
     get  "/muscles/new"                          => charting::routes::new_muscle_form, Therapist;
     post "/muscles/new"                          => charting::routes::create_muscle, Therapist;
@@ -105,8 +85,8 @@ route_table! {
     get  "/routines/{id}"                        => homecare::routes::show_routine, Therapist;
     get  "/routines/{id}/email"                  => homecare::routes::routine_email_preview, Therapist;
     post "/routines/{id}/send"                   => homecare::routes::send_routine, Therapist;
-    post "/outbox/{id}/retry"                    => homecare::routes::retry_email, Therapist;
-    get  "/admin/outbox"                         => homecare::routes::list_outbox, Admin;
+    post "/outbox/{id}/retry"                    => mail::routes::retry_email, Therapist;
+    get  "/admin/outbox"                         => mail::routes::list_outbox, Admin;
     get  "/clients/{id}/followups/new"           => followups::routes::new_followup_form, Therapist;
     post "/clients/{id}/followups/new"           => followups::routes::create_followup, Therapist;
     post "/followups/{id}/done"                  => followups::routes::complete_followup, Therapist;
@@ -115,11 +95,11 @@ route_table! {
     post "/calendar/rotate"                      => followups::routes::rotate_calendar, Therapist;
     post "/calendar/revoke"                      => followups::routes::revoke_calendar, Therapist;
     get  "/calendar/feed/{token}"                => followups::routes::calendar_feed, Public;
-    get  "/r/{token}"                            => homecare::public::show, Public;
-    post "/r/{token}/done"                       => homecare::public::mark_done, Public;
-    post "/r/{token}/pain"                       => homecare::public::report_pain, Public;
-    get  "/u/{token}"                            => homecare::public::unsubscribe_form, Public;
-    post "/u/{token}"                            => homecare::public::unsubscribe, Public;
+    get  "/r/{token}"                            => homecare::public_routes::show, Public;
+    post "/r/{token}/done"                       => homecare::public_routes::mark_done, Public;
+    post "/r/{token}/pain"                       => homecare::public_routes::report_pain, Public;
+    get  "/u/{token}"                            => mail::routes::unsubscribe_form, Public;
+    post "/u/{token}"                            => mail::routes::unsubscribe, Public;
 }
 
 /// 405 when the path exists with another method, 404 otherwise.

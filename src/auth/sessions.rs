@@ -4,7 +4,7 @@
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::accounts::model::User;
+use crate::auth::users::User;
 use crate::db::DbConn;
 use crate::db::schema::{sessions, users};
 use crate::error::AppError;

@@ -1,0 +1,58 @@
+//! The background work of `myochart serve`: queue the follow-up reminders that are due, then
+//! deliver the outbox; again after each poll interval or as soon as a request queues mail.
+
+use chrono::NaiveDateTime;
+
+use crate::error::AppError;
+use crate::followups::reminders::Reminders;
+use crate::mail::transport::Mailer;
+use crate::mail::worker::{Round, Worker};
+use crate::time::Clock;
+use crate::web::state::AppState;
+
+#[derive(Clone)]
+pub struct Jobs {
+    clock: Clock,
+    reminders: Option<Reminders>,
+    worker: Worker,
+}
+
+impl Jobs {
+    /// The jobs for this state's database, settings and mail transport.
+    pub fn new(state: &AppState) -> Result<Jobs, String> {
+        let config = &state.config;
+        let mailer = Mailer::from_config(config)?;
+        let worker = Worker::new(
+            state.db.clone(),
+            std::sync::Arc::new(mailer),
+            config.smtp_timeout_secs,
+            config.mail_max_attempts,
+            config.mail_poll_secs,
+            state.mail_queued.clone(),
+        );
+        Ok(Jobs { clock: state.clock, reminders: Reminders::from_state(state), worker })
+    }
+
+    /// The delivery worker alone.
+    pub fn worker(&self) -> &Worker {
+        &self.worker
+    }
+
+    /// One round at `now`: queue due reminders, then deliver everything due.
+    pub async fn run_once(&self, now: NaiveDateTime) -> Result<Round, AppError> {
+        if let Some(reminders) = &self.reminders {
+            reminders.queue_due(now).await?;
+        }
+        self.worker.deliver_due(now).await
+    }
+
+    /// Runs forever: a round, then a wait for the poll interval or a wake-up.
+    pub async fn run(self) {
+        loop {
+            if let Err(err) = self.run_once(self.clock.now()).await {
+                tracing::error!("background round failed: {err}");
+            }
+            self.worker.wait().await;
+        }
+    }
+}

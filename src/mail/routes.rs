@@ -1,0 +1,75 @@
+//! Mail pages: the client's unsubscribe link, a therapist's "try again" on a failed email, and
+//! the admin's view of delivery (status only, never the contents).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+
+use crate::audit::audited;
+use crate::audit::model::Action;
+use crate::auth::extractors::{Actor, AdminUser, TherapistUser};
+use crate::auth::jwt::Purpose;
+use crate::error::AppError;
+use crate::mail::views::{OutboxPage, UnsubscribePage};
+use crate::mail::{outbox, unsubscribe};
+use crate::web::flash::Flash;
+use crate::web::page::{Ctx, ok, private, render};
+use crate::web::state::AppState;
+
+/// Rows on the admin's outbox page.
+const OUTBOX_ROWS: i64 = 100;
+
+fn unsubscribe_page(state: &AppState, ctx: Ctx, token: String, done: bool) -> Result<HttpResponse, AppError> {
+    let page = UnsubscribePage { ctx, practice_name: state.config.practice_name.clone(), token, done };
+    Ok(private(render(&page, StatusCode::OK)?))
+}
+
+pub async fn unsubscribe_form(
+    state: web::Data<AppState>,
+    ctx: Ctx,
+    actor: Actor,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    state.throttle_link(actor.ip.as_deref())?;
+    let claims = state.keys.verify(&token, Purpose::Unsubscribe);
+    state.db.run(move |conn| unsubscribe::find_client(conn, claims, &actor)).await?;
+    unsubscribe_page(&state, ctx, token, false)
+}
+
+pub async fn unsubscribe(
+    state: web::Data<AppState>,
+    ctx: Ctx,
+    actor: Actor,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    state.throttle_link(actor.ip.as_deref())?;
+    let (claims, now) = (state.keys.verify(&token, Purpose::Unsubscribe), state.clock.now());
+    state.db.write(move |conn| unsubscribe::withdraw(conn, claims, &actor, now)).await?;
+    unsubscribe_page(&state, ctx, token, true)
+}
+
+pub async fn retry_email(
+    state: web::Data<AppState>,
+    me: TherapistUser,
+    actor: Actor,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let (id, therapist, now) = (id.into_inner(), me.id().to_owned(), state.clock.now());
+    let retry = move |conn: &mut crate::db::DbConn| outbox::retry_for_therapist(conn, &id, &therapist, now);
+    let retried = audited::write(&state.db, actor, Action::EmailRetry, retry).await?;
+    state.mail_queued.notify_one();
+    let to = format!("/clients/{}", retried.client_id);
+    Ok(state.see_other(&to, Flash::success("The email will be tried again.")))
+}
+
+/// Recent messages: who, what kind, and how delivery went. Never the bodies.
+pub async fn list_outbox(
+    state: web::Data<AppState>,
+    _admin: AdminUser,
+    ctx: Ctx,
+    actor: Actor,
+) -> Result<HttpResponse, AppError> {
+    let rows = state.db.run(move |conn| outbox::recent_audited(conn, OUTBOX_ROWS, &actor)).await?;
+    ok(&OutboxPage { ctx, rows })
+}

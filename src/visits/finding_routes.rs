@@ -1,0 +1,115 @@
+//! Trigger points on the visit page: add, edit and remove them while the visit is a draft.
+
+use actix_web::{HttpResponse, web};
+
+use crate::audit::audited;
+use crate::audit::model::Action;
+use crate::auth::extractors::{Actor, TherapistUser};
+use crate::charting::forms::FindingForm;
+use crate::db::DbConn;
+use crate::error::AppError;
+use crate::visits::routes::{visit_page, visit_url};
+use crate::visits::views::{FindingEditPage, VisitPage};
+use crate::visits::{model, show};
+use crate::web::flash::Flash;
+use crate::web::form::Form;
+use crate::web::page::{Ctx, invalid, ok};
+use crate::web::state::AppState;
+
+pub async fn add_finding(
+    state: web::Data<AppState>,
+    me: TherapistUser,
+    ctx: Ctx,
+    actor: Actor,
+    id: web::Path<String>,
+    form: Form<FindingForm>,
+) -> Result<HttpResponse, AppError> {
+    let (id, form) = (id.into_inner(), form.into_inner());
+    let (therapist, target, now, audit_actor) =
+        (me.id().to_owned(), id.clone(), state.clock.now(), actor.clone());
+    let result = match form.validate() {
+        Err(errors) => Err(AppError::Validation(errors)),
+        Ok(fields) => {
+            let add = move |conn: &mut DbConn| model::add_finding(conn, &therapist, &target, &fields, now);
+            audited::write(&state.db, audit_actor, Action::FindingCreate, add).await
+        }
+    };
+    match result {
+        Ok(_) => Ok(state.see_other(&visit_url(&id), Flash::success("Trigger point recorded."))),
+        Err(AppError::Validation(errors)) => {
+            let page = visit_page(&state, &me, actor, ctx, id).await?;
+            invalid(&VisitPage { finding_form: form, finding_errors: errors, ..page })
+        }
+        Err(err) => Err(err),
+    }
+}
+
+/// The edit page of a trigger point of this therapist's client, audited as a read of its visit.
+async fn finding_page(
+    state: &AppState,
+    me: &TherapistUser,
+    actor: Actor,
+    id: String,
+) -> Result<show::FindingShown, AppError> {
+    let therapist = me.id().to_owned();
+    audited::read(&state.db, actor, Action::VisitView, move |conn| show::finding(conn, &therapist, &id)).await
+}
+
+pub async fn edit_finding_form(
+    state: web::Data<AppState>,
+    me: TherapistUser,
+    ctx: Ctx,
+    actor: Actor,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let shown = finding_page(&state, &me, actor, id.into_inner()).await?;
+    if shown.visit.is_signed() {
+        return Err(AppError::Conflict(
+            "This visit is signed and can no longer be changed. Add an addendum instead.".into(),
+        ));
+    }
+    ok(&FindingEditPage::new(ctx, shown, None))
+}
+
+pub async fn update_finding(
+    state: web::Data<AppState>,
+    me: TherapistUser,
+    ctx: Ctx,
+    actor: Actor,
+    id: web::Path<String>,
+    form: Form<FindingForm>,
+) -> Result<HttpResponse, AppError> {
+    let (id, form) = (id.into_inner(), form.into_inner());
+    let (therapist, target, now, audit_actor) =
+        (me.id().to_owned(), id.clone(), state.clock.now(), actor.clone());
+    let result = match form.validate() {
+        Err(errors) => Err(AppError::Validation(errors)),
+        Ok(fields) => {
+            let change =
+                move |conn: &mut DbConn| model::update_finding(conn, &therapist, &target, &fields, now);
+            audited::write(&state.db, audit_actor, Action::FindingUpdate, change).await
+        }
+    };
+    match result {
+        Ok(finding) => {
+            Ok(state.see_other(&visit_url(&finding.visit_id), Flash::success("Trigger point saved.")))
+        }
+        Err(AppError::Validation(errors)) => {
+            let shown = finding_page(&state, &me, actor, id).await?;
+            invalid(&FindingEditPage::new(ctx, shown, Some((form, errors))))
+        }
+        Err(err) => Err(err),
+    }
+}
+
+pub async fn delete_finding(
+    state: web::Data<AppState>,
+    me: TherapistUser,
+    actor: Actor,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let (therapist, id, now) = (me.id().to_owned(), id.into_inner(), state.clock.now());
+    let remove = move |conn: &mut DbConn| model::delete_finding(conn, &therapist, &id, now);
+    let finding = audited::write(&state.db, actor, Action::FindingDelete, remove).await?;
+    Ok(state.see_other(&visit_url(&finding.visit_id), Flash::success("Trigger point removed.")))
+}
