@@ -17,6 +17,7 @@ use crate::web::flash::Flash;
 use crate::web::form::Form;
 use crate::web::page::{Ctx, invalid, ok};
 use crate::web::paging::{Pager, query};
+use crate::web::request::AdminRequest;
 use crate::web::state::AppState;
 
 const PAGE_SIZE: i64 = 25;
@@ -32,12 +33,8 @@ fn user_url(id: &str) -> String {
     format!("/admin/users/{id}")
 }
 
-pub async fn list_users(
-    state: web::Data<AppState>,
-    _admin: AdminUser,
-    ctx: Ctx,
-    params: web::Query<UserQuery>,
-) -> Result<HttpResponse, AppError> {
+pub async fn list_users(req: AdminRequest, params: web::Query<UserQuery>) -> Result<HttpResponse, AppError> {
+    let AdminRequest { state, ctx, .. } = req;
     let q: String = params.q.chars().take(100).collect();
     let request = PageRequest::numbered(params.page, PAGE_SIZE);
     let (search, window) = (q.clone(), request.clone());
@@ -52,13 +49,8 @@ pub async fn new_user_form(_admin: AdminUser, ctx: Ctx) -> Result<HttpResponse, 
     ok(&NewUserPage { ctx, form: NewAccountForm::initial(), errors: FieldErrors::new() })
 }
 
-pub async fn create_user(
-    state: web::Data<AppState>,
-    _admin: AdminUser,
-    ctx: Ctx,
-    actor: Actor,
-    form: Form<NewAccountForm>,
-) -> Result<HttpResponse, AppError> {
+pub async fn create_user(req: AdminRequest, form: Form<NewAccountForm>) -> Result<HttpResponse, AppError> {
+    let AdminRequest { state, ctx, actor, .. } = req;
     let form = form.into_inner();
     let errors = form.validate();
     if !errors.is_empty() {
@@ -81,12 +73,8 @@ pub async fn create_user(
     }
 }
 
-pub async fn edit_user_form(
-    state: web::Data<AppState>,
-    _admin: AdminUser,
-    ctx: Ctx,
-    id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+pub async fn edit_user_form(req: AdminRequest, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let AdminRequest { state, ctx, .. } = req;
     let id = id.into_inner();
     let user = state.db.run(move |conn| users::find_by_id(conn, &id)).await?;
     let form = ProfileForm::from_user(&user);
@@ -94,13 +82,11 @@ pub async fn edit_user_form(
 }
 
 pub async fn update_user(
-    state: web::Data<AppState>,
-    _admin: AdminUser,
-    ctx: Ctx,
-    actor: Actor,
+    req: AdminRequest,
     id: web::Path<String>,
     form: Form<ProfileForm>,
 ) -> Result<HttpResponse, AppError> {
+    let AdminRequest { state, ctx, actor, .. } = req;
     let (id, form) = (id.into_inner(), form.into_inner());
     let mut errors = form.validate();
     if errors.is_empty() {
@@ -138,32 +124,19 @@ async fn set_active(
     Ok(state.see_other(&user_url(&id), flash))
 }
 
-pub async fn deactivate_user(
-    state: web::Data<AppState>,
-    _admin: AdminUser,
-    actor: Actor,
-    id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+pub async fn deactivate_user(req: AdminRequest, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let AdminRequest { state, actor, .. } = req;
     set_active(&state, actor, id.into_inner(), false).await
 }
 
-pub async fn activate_user(
-    state: web::Data<AppState>,
-    _admin: AdminUser,
-    actor: Actor,
-    id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+pub async fn activate_user(req: AdminRequest, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let AdminRequest { state, actor, .. } = req;
     set_active(&state, actor, id.into_inner(), true).await
 }
 
 /// Sets a generated temporary password, shown once; the user must change it at next sign-in.
-pub async fn reset_password(
-    state: web::Data<AppState>,
-    _admin: AdminUser,
-    ctx: Ctx,
-    actor: Actor,
-    id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+pub async fn reset_password(req: AdminRequest, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let AdminRequest { state, ctx, actor, .. } = req;
     let id = id.into_inner();
     let temporary = password::generate_temporary()?;
     let hash = state.passwords.hash(temporary.clone()).await?;

@@ -14,6 +14,7 @@ use crate::error::{AppError, FieldErrors};
 use crate::web::flash::{Flash, see_other};
 use crate::web::form::Form;
 use crate::web::page::{Ctx, invalid, ok, render};
+use crate::web::request::PublicRequest;
 use crate::web::state::AppState;
 
 const WRONG_CREDENTIALS: &str = "The email or password is incorrect.";
@@ -57,11 +58,8 @@ fn setup_token_matches(state: &AppState, supplied: &str) -> bool {
     crate::auth::csrf::matches(&state.setup_token, supplied)
 }
 
-pub async fn setup_form(
-    state: web::Data<AppState>,
-    ctx: Ctx,
-    query: web::Query<SetupQuery>,
-) -> Result<HttpResponse, AppError> {
+pub async fn setup_form(req: PublicRequest, query: web::Query<SetupQuery>) -> Result<HttpResponse, AppError> {
+    let PublicRequest { state, ctx, .. } = req;
     if state.is_set_up().await? {
         return Err(AppError::NotFound);
     }
@@ -72,12 +70,8 @@ pub async fn setup_form(
     ok(&SetupPage { ctx, form: SetupForm::initial(token), errors: FieldErrors::new() })
 }
 
-pub async fn setup(
-    state: web::Data<AppState>,
-    ctx: Ctx,
-    actor: Actor,
-    form: Form<SetupForm>,
-) -> Result<HttpResponse, AppError> {
+pub async fn setup(req: PublicRequest, form: Form<SetupForm>) -> Result<HttpResponse, AppError> {
+    let PublicRequest { state, ctx, actor } = req;
     let form = form.into_inner();
     if state.is_set_up().await? {
         return Err(AppError::NotFound);
@@ -123,12 +117,8 @@ pub async fn login_form(ctx: Ctx) -> Result<HttpResponse, AppError> {
     ok(&LoginPage { ctx, email: String::new(), error: None })
 }
 
-pub async fn login(
-    state: web::Data<AppState>,
-    ctx: Ctx,
-    actor: Actor,
-    form: Form<LoginForm>,
-) -> Result<HttpResponse, AppError> {
+pub async fn login(req: PublicRequest, form: Form<LoginForm>) -> Result<HttpResponse, AppError> {
+    let PublicRequest { state, ctx, actor } = req;
     let LoginForm { email, password } = form.into_inner();
     let email = normalize_email(&email);
     let label = attempted_label(&email);

@@ -5,12 +5,11 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::audit::model::{self as audit, Action, AuditEntry, Filter, Outcome};
-use crate::auth::extractors::{Actor, AdminUser};
 use crate::db::paging::{Page, PageRequest};
 use crate::error::AppError;
 use crate::web::page::{Ctx, ok};
 use crate::web::paging::{Pager, query};
-use crate::web::state::AppState;
+use crate::web::request::AdminRequest;
 
 const PAGE_SIZE: i64 = 50;
 
@@ -60,13 +59,8 @@ impl AuditQuery {
     }
 }
 
-pub async fn list_audit(
-    state: web::Data<AppState>,
-    _admin: AdminUser,
-    ctx: Ctx,
-    actor: Actor,
-    query: web::Query<AuditQuery>,
-) -> Result<HttpResponse, AppError> {
+pub async fn list_audit(req: AdminRequest, query: web::Query<AuditQuery>) -> Result<HttpResponse, AppError> {
+    let AdminRequest { state, ctx, actor, .. } = req;
     let query = query.into_inner();
     let (filter, email) = (query.filter(), query.actor.trim().to_owned());
     let request = PageRequest::after(&query.before, PAGE_SIZE);

@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use crate::audit::audited;
 use crate::audit::model::Action;
-use crate::auth::extractors::{Actor, TherapistUser};
+use crate::auth::extractors::TherapistUser;
 use crate::charting::catalog::{self, CatalogFilter};
 use crate::charting::factors;
 use crate::charting::forms::{FactorForm, MuscleForm};
@@ -17,6 +17,7 @@ use crate::error::{AppError, FieldErrors};
 use crate::web::flash::Flash;
 use crate::web::form::Form;
 use crate::web::page::{Ctx, invalid, ok};
+use crate::web::request::TherapistRequest;
 use crate::web::state::AppState;
 
 fn chart_url(client_id: &str) -> String {
@@ -39,24 +40,18 @@ async fn factor_page(
     Ok(FactorPage { ctx, v: Vocab, client, factor_id, form, errors, findings })
 }
 
-pub async fn new_factor_form(
-    state: web::Data<AppState>,
-    me: TherapistUser,
-    ctx: Ctx,
-    id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+pub async fn new_factor_form(req: TherapistRequest, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let TherapistRequest { state, me, ctx, .. } = req;
     let form = FactorForm::initial(state.clock.today());
     ok(&factor_page(&state, &me, ctx, id.into_inner(), None, form, FieldErrors::new()).await?)
 }
 
 pub async fn create_factor(
-    state: web::Data<AppState>,
-    me: TherapistUser,
-    ctx: Ctx,
-    actor: Actor,
+    req: TherapistRequest,
     id: web::Path<String>,
     form: Form<FactorForm>,
 ) -> Result<HttpResponse, AppError> {
+    let TherapistRequest { state, me, ctx, actor } = req;
     let (client_id, form) = (id.into_inner(), form.into_inner());
     let fields = match form.validate(state.clock.today()) {
         Ok(fields) => fields,
@@ -69,11 +64,10 @@ pub async fn create_factor(
 }
 
 pub async fn edit_factor_form(
-    state: web::Data<AppState>,
-    me: TherapistUser,
-    ctx: Ctx,
+    req: TherapistRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
+    let TherapistRequest { state, me, ctx, .. } = req;
     let (therapist, id) = (me.id().to_owned(), id.into_inner());
     let (factor, links) = state.db.run(move |conn| factors::find_with_links(conn, &therapist, &id)).await?;
     let form = FactorForm::from_factor(&factor, links);
@@ -81,13 +75,11 @@ pub async fn edit_factor_form(
 }
 
 pub async fn update_factor(
-    state: web::Data<AppState>,
-    me: TherapistUser,
-    ctx: Ctx,
-    actor: Actor,
+    req: TherapistRequest,
     id: web::Path<String>,
     form: Form<FactorForm>,
 ) -> Result<HttpResponse, AppError> {
+    let TherapistRequest { state, me, ctx, actor } = req;
     let (id, form, therapist) = (id.into_inner(), form.into_inner(), me.id().to_owned());
     let fields = match form.validate(state.clock.today()) {
         Ok(fields) => fields,
@@ -113,11 +105,10 @@ pub struct CatalogParams {
 
 /// The catalog, filtered by region or by where it hurts (the reverse lookup).
 pub async fn list_muscles(
-    state: web::Data<AppState>,
-    _me: TherapistUser,
-    ctx: Ctx,
+    req: TherapistRequest,
     params: web::Query<CatalogParams>,
 ) -> Result<HttpResponse, AppError> {
+    let TherapistRequest { state, ctx, .. } = req;
     let filter = CatalogFilter { zone: Zone::parse(&params.zone), region: Region::parse(&params.region) };
     let muscles = state.db.run(move |conn| catalog::browse(conn, filter)).await?;
     let zone = filter.zone.map(|z| z.code().to_owned()).unwrap_or_default();
@@ -129,13 +120,8 @@ pub async fn new_muscle_form(_me: TherapistUser, ctx: Ctx) -> Result<HttpRespons
     ok(&MuscleFormPage { ctx, v: Vocab, form: MuscleForm::default(), errors: FieldErrors::new() })
 }
 
-pub async fn create_muscle(
-    state: web::Data<AppState>,
-    me: TherapistUser,
-    ctx: Ctx,
-    actor: Actor,
-    form: Form<MuscleForm>,
-) -> Result<HttpResponse, AppError> {
+pub async fn create_muscle(req: TherapistRequest, form: Form<MuscleForm>) -> Result<HttpResponse, AppError> {
+    let TherapistRequest { state, me, ctx, actor } = req;
     let form = form.into_inner();
     let new = match form.validate() {
         Ok(new) => new,

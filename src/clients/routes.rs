@@ -17,6 +17,7 @@ use crate::web::flash::Flash;
 use crate::web::form::Form;
 use crate::web::page::{Ctx, invalid, ok};
 use crate::web::paging::{Pager, query};
+use crate::web::request::TherapistRequest;
 use crate::web::state::AppState;
 
 const PAGE_SIZE: i64 = 25;
@@ -45,12 +46,10 @@ pub fn client_url(id: &str) -> String {
 }
 
 pub async fn list_clients(
-    state: web::Data<AppState>,
-    me: TherapistUser,
-    ctx: Ctx,
-    actor: Actor,
+    req: TherapistRequest,
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, AppError> {
+    let TherapistRequest { state, me, ctx, actor } = req;
     let (list, request) = (params.query(), PageRequest::numbered(params.page, PAGE_SIZE));
     let (therapist, search, window) = (me.id().to_owned(), list.clone(), request.clone());
     let rows =
@@ -78,13 +77,8 @@ pub async fn new_client_form(_me: TherapistUser, ctx: Ctx) -> Result<HttpRespons
     ok(&ClientFormPage { ctx, client: None, form: ClientForm::default(), errors: FieldErrors::new() })
 }
 
-pub async fn create_client(
-    state: web::Data<AppState>,
-    me: TherapistUser,
-    ctx: Ctx,
-    actor: Actor,
-    form: Form<ClientForm>,
-) -> Result<HttpResponse, AppError> {
+pub async fn create_client(req: TherapistRequest, form: Form<ClientForm>) -> Result<HttpResponse, AppError> {
+    let TherapistRequest { state, me, ctx, actor } = req;
     let form = form.into_inner();
     let fields = match form.validate(state.clock.today()) {
         Ok(fields) => fields,
@@ -100,12 +94,10 @@ pub async fn create_client(
 }
 
 pub async fn edit_client_form(
-    state: web::Data<AppState>,
-    me: TherapistUser,
-    ctx: Ctx,
-    actor: Actor,
+    req: TherapistRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
+    let TherapistRequest { state, me, ctx, actor } = req;
     let (therapist, id) = (me.id().to_owned(), id.into_inner());
     let client = audited::read(&state.db, actor, Action::ClientView, move |conn| {
         model::find_for_therapist(conn, &id, &therapist)
@@ -116,13 +108,11 @@ pub async fn edit_client_form(
 }
 
 pub async fn update_client(
-    state: web::Data<AppState>,
-    me: TherapistUser,
-    ctx: Ctx,
-    actor: Actor,
+    req: TherapistRequest,
     id: web::Path<String>,
     form: Form<ClientForm>,
 ) -> Result<HttpResponse, AppError> {
+    let TherapistRequest { state, me, ctx, actor } = req;
     let (therapist, id, form) = (me.id().to_owned(), id.into_inner(), form.into_inner());
     let fields = match form.validate(state.clock.today()) {
         Ok(fields) => fields,
@@ -154,20 +144,12 @@ async fn set_archived(
     Ok(state.see_other(&client_url(&client.id), flash))
 }
 
-pub async fn archive_client(
-    state: web::Data<AppState>,
-    me: TherapistUser,
-    actor: Actor,
-    id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+pub async fn archive_client(req: TherapistRequest, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let TherapistRequest { state, me, actor, .. } = req;
     set_archived(&state, &me, actor, id.into_inner(), true).await
 }
 
-pub async fn restore_client(
-    state: web::Data<AppState>,
-    me: TherapistUser,
-    actor: Actor,
-    id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+pub async fn restore_client(req: TherapistRequest, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let TherapistRequest { state, me, actor, .. } = req;
     set_archived(&state, &me, actor, id.into_inner(), false).await
 }

@@ -18,6 +18,7 @@ use crate::followups::views::{CalendarPage, FollowupPage, FollowupVocab};
 use crate::web::flash::Flash;
 use crate::web::form::Form;
 use crate::web::page::{Ctx, invalid, ok};
+use crate::web::request::{PublicRequest, TherapistRequest};
 use crate::web::state::AppState;
 
 /// The form page for a client of this therapist.
@@ -37,23 +38,20 @@ async fn form_page(
 }
 
 pub async fn new_followup_form(
-    state: web::Data<AppState>,
-    me: TherapistUser,
-    ctx: Ctx,
+    req: TherapistRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
+    let TherapistRequest { state, me, ctx, .. } = req;
     let form = FollowupForm::initial(state.clock.today());
     ok(&form_page(&state, &me, id.into_inner(), ctx, form, FieldErrors::new()).await?)
 }
 
 pub async fn create_followup(
-    state: web::Data<AppState>,
-    me: TherapistUser,
-    ctx: Ctx,
-    actor: Actor,
+    req: TherapistRequest,
     id: web::Path<String>,
     form: Form<FollowupForm>,
 ) -> Result<HttpResponse, AppError> {
+    let TherapistRequest { state, me, ctx, actor } = req;
     let (client_id, form) = (id.into_inner(), form.into_inner());
     let (therapist, target, clock) = (me.id().to_owned(), client_id.clone(), state.clock);
     let result = match form.validate(clock.today()) {
@@ -105,41 +103,33 @@ async fn close(
 }
 
 pub async fn complete_followup(
-    state: web::Data<AppState>,
-    me: TherapistUser,
-    actor: Actor,
+    req: TherapistRequest,
     id: web::Path<String>,
     form: Form<BackForm>,
 ) -> Result<HttpResponse, AppError> {
+    let TherapistRequest { state, me, actor, .. } = req;
     close(&state, &me, actor, id.into_inner(), &form.into_inner().back, true).await
 }
 
 pub async fn cancel_followup(
-    state: web::Data<AppState>,
-    me: TherapistUser,
-    actor: Actor,
+    req: TherapistRequest,
     id: web::Path<String>,
     form: Form<BackForm>,
 ) -> Result<HttpResponse, AppError> {
+    let TherapistRequest { state, me, actor, .. } = req;
     close(&state, &me, actor, id.into_inner(), &form.into_inner().back, false).await
 }
 
-pub async fn calendar_page(
-    state: web::Data<AppState>,
-    me: TherapistUser,
-    ctx: Ctx,
-) -> Result<HttpResponse, AppError> {
+pub async fn calendar_page(req: TherapistRequest) -> Result<HttpResponse, AppError> {
+    let TherapistRequest { state, me, ctx, .. } = req;
     let therapist = me.id().to_owned();
     let feed = state.db.run(move |conn| feeds::current(conn, &therapist)).await?;
     let url = feed.map(|feed| feeds::url(&state.keys, &state.config.public_base(), &feed));
     ok(&CalendarPage { ctx, url })
 }
 
-pub async fn rotate_calendar(
-    state: web::Data<AppState>,
-    me: TherapistUser,
-    actor: Actor,
-) -> Result<HttpResponse, AppError> {
+pub async fn rotate_calendar(req: TherapistRequest) -> Result<HttpResponse, AppError> {
+    let TherapistRequest { state, me, actor, .. } = req;
     let (therapist, now) = (me.id().to_owned(), state.clock.now());
     audited::write(&state.db, actor, Action::CalendarRotate, move |conn| {
         feeds::rotate(conn, &therapist, now)
@@ -149,22 +139,16 @@ pub async fn rotate_calendar(
     Ok(state.see_other("/calendar", flash))
 }
 
-pub async fn revoke_calendar(
-    state: web::Data<AppState>,
-    me: TherapistUser,
-    actor: Actor,
-) -> Result<HttpResponse, AppError> {
+pub async fn revoke_calendar(req: TherapistRequest) -> Result<HttpResponse, AppError> {
+    let TherapistRequest { state, me, actor, .. } = req;
     let (therapist, now) = (me.id().to_owned(), state.clock.now());
     state.db.write(move |conn| feeds::revoke_audited(conn, &therapist, &actor, now)).await?;
     Ok(state.see_other("/calendar", Flash::success("The calendar link no longer works.")))
 }
 
 /// The feed itself, fetched by calendar apps without a session.
-pub async fn calendar_feed(
-    state: web::Data<AppState>,
-    actor: Actor,
-    token: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+pub async fn calendar_feed(req: PublicRequest, token: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let PublicRequest { state, actor, .. } = req;
     state.throttle_link(actor.ip.as_deref())?;
     let claims = state.keys.verify(&token.into_inner(), Purpose::CalendarFeed).ok_or(AppError::NotFound)?;
     let today = state.clock.today();

@@ -14,6 +14,7 @@ use crate::homecare::views::ClientRoutinePage;
 use crate::web::flash::see_other;
 use crate::web::form::Form;
 use crate::web::page::{Ctx, private, render};
+use crate::web::request::PublicRequest;
 use crate::web::state::AppState;
 
 /// The live link behind `token`, or 404 (audited).
@@ -52,23 +53,19 @@ async fn page(
     Ok(private(render(&page, status)?))
 }
 
-pub async fn show(
-    state: web::Data<AppState>,
-    ctx: Ctx,
-    actor: Actor,
-    token: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+pub async fn show(req: PublicRequest, token: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let PublicRequest { state, ctx, actor } = req;
     let token = token.into_inner();
     let access = resolve(&state, &token, actor).await?;
     page(&state, access, ctx, token, None).await
 }
 
 pub async fn mark_done(
-    state: web::Data<AppState>,
-    actor: Actor,
+    req: PublicRequest,
     token: web::Path<String>,
     form: Form<DoneForm>,
 ) -> Result<HttpResponse, AppError> {
+    let PublicRequest { state, actor, .. } = req;
     let (token, form) = (token.into_inner(), form.into_inner());
     let access = resolve(&state, &token, actor).await?;
     let (today, now, done) = (state.clock.today(), state.clock.now(), form.done != "0");
@@ -77,12 +74,11 @@ pub async fn mark_done(
 }
 
 pub async fn report_pain(
-    state: web::Data<AppState>,
-    ctx: Ctx,
-    actor: Actor,
+    req: PublicRequest,
     token: web::Path<String>,
     form: Form<PainForm>,
 ) -> Result<HttpResponse, AppError> {
+    let PublicRequest { state, ctx, actor } = req;
     let token = token.into_inner();
     let access = resolve(&state, &token, actor).await?;
     let Some(pain) = form.into_inner().pain() else {

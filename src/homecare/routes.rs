@@ -8,7 +8,7 @@ use actix_web::{HttpResponse, web};
 
 use crate::audit::audited;
 use crate::audit::model::Action;
-use crate::auth::extractors::{Actor, TherapistUser};
+use crate::auth::extractors::TherapistUser;
 use crate::charting::catalog;
 use crate::db::DbConn;
 use crate::error::{AppError, FieldErrors};
@@ -20,6 +20,7 @@ use crate::mail::practice::Practice;
 use crate::web::flash::Flash;
 use crate::web::form::Form;
 use crate::web::page::{Ctx, invalid, ok};
+use crate::web::request::TherapistRequest;
 use crate::web::state::AppState;
 
 fn routine_url(id: &str) -> String {
@@ -59,22 +60,19 @@ async fn builder_page(
 }
 
 pub async fn build_routine_form(
-    state: web::Data<AppState>,
-    me: TherapistUser,
-    ctx: Ctx,
+    req: TherapistRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
+    let TherapistRequest { state, me, ctx, .. } = req;
     ok(&builder_page(&state, &me, ctx, id.into_inner(), None).await?)
 }
 
 pub async fn save_routine(
-    state: web::Data<AppState>,
-    me: TherapistUser,
-    ctx: Ctx,
-    actor: Actor,
+    req: TherapistRequest,
     id: web::Path<String>,
     form: Form<RoutineForm>,
 ) -> Result<HttpResponse, AppError> {
+    let TherapistRequest { state, me, ctx, actor } = req;
     let (client_id, form) = (id.into_inner(), form.into_inner());
     let (therapist, target, now) = (me.id().to_owned(), client_id.clone(), state.clock.now());
     let result = match form.validate() {
@@ -96,13 +94,8 @@ pub async fn save_routine(
     }
 }
 
-pub async fn show_routine(
-    state: web::Data<AppState>,
-    me: TherapistUser,
-    ctx: Ctx,
-    actor: Actor,
-    id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+pub async fn show_routine(req: TherapistRequest, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let TherapistRequest { state, me, ctx, actor } = req;
     let (therapist, id) = (me.id().to_owned(), id.into_inner());
     let (practice, clock) = (Practice::from_config(&state.config), state.clock);
     let load = move |conn: &mut DbConn| show::routine(conn, &therapist, &id, &practice, &clock);
@@ -122,10 +115,10 @@ pub async fn show_routine(
 /// The email preview on its own, for the sandboxed frame on the routine page. Email HTML needs
 /// inline styles, so this one response relaxes the style policy and may be framed by our pages.
 pub async fn routine_email_preview(
-    state: web::Data<AppState>,
-    me: TherapistUser,
+    req: TherapistRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
+    let TherapistRequest { state, me, .. } = req;
     let (therapist, id) = (me.id().to_owned(), id.into_inner());
     let (routine, client, items) =
         state.db.run(move |conn| model::find_with_items(conn, &id, &therapist)).await?;
@@ -139,12 +132,8 @@ pub async fn routine_email_preview(
         .body(html))
 }
 
-pub async fn send_routine(
-    state: web::Data<AppState>,
-    me: TherapistUser,
-    actor: Actor,
-    id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+pub async fn send_routine(req: TherapistRequest, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let TherapistRequest { state, me, actor, .. } = req;
     let (therapist, id, now) = (me.id().to_owned(), id.into_inner(), state.clock.now());
     let sender = Sender::from_state(&state);
     let send = move |conn: &mut DbConn| emails::send(conn, &therapist, &id, &sender, now);
@@ -154,12 +143,8 @@ pub async fn send_routine(
     Ok(state.see_other(&routine_url(&sent.routine.id), flash))
 }
 
-pub async fn revoke_links(
-    state: web::Data<AppState>,
-    me: TherapistUser,
-    actor: Actor,
-    id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+pub async fn revoke_links(req: TherapistRequest, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let TherapistRequest { state, me, actor, .. } = req;
     let (therapist, id, now) = (me.id().to_owned(), id.into_inner(), state.clock.now());
     let revoke = move |conn: &mut DbConn| links::revoke_for_therapist(conn, &therapist, &id, now);
     let revoked = audited::write(&state.db, actor, Action::LinksRevoke, revoke).await?;
@@ -187,11 +172,10 @@ async fn exercise_page(
 }
 
 pub async fn new_exercise_form(
-    state: web::Data<AppState>,
-    _me: TherapistUser,
-    ctx: Ctx,
+    req: TherapistRequest,
     query: web::Query<BackQuery>,
 ) -> Result<HttpResponse, AppError> {
+    let TherapistRequest { state, ctx, .. } = req;
     exercise_page(&state, ctx, ExerciseForm::initial(), FieldErrors::new(), query.into_inner().client).await
 }
 
@@ -205,13 +189,11 @@ fn back_to(client_id: &str) -> String {
 }
 
 pub async fn create_exercise(
-    state: web::Data<AppState>,
-    me: TherapistUser,
-    ctx: Ctx,
-    actor: Actor,
+    req: TherapistRequest,
     query: web::Query<BackQuery>,
     form: Form<ExerciseForm>,
 ) -> Result<HttpResponse, AppError> {
+    let TherapistRequest { state, me, ctx, actor } = req;
     let (form, back) = (form.into_inner(), query.into_inner().client);
     let item = match form.validate(me.id()) {
         Ok(item) => item,

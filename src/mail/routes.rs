@@ -6,13 +6,13 @@ use actix_web::{HttpResponse, web};
 
 use crate::audit::audited;
 use crate::audit::model::Action;
-use crate::auth::extractors::{Actor, AdminUser, TherapistUser};
 use crate::auth::jwt::Purpose;
 use crate::error::AppError;
 use crate::mail::views::{OutboxPage, UnsubscribePage};
 use crate::mail::{outbox, unsubscribe};
 use crate::web::flash::Flash;
 use crate::web::page::{Ctx, ok, private, render};
+use crate::web::request::{AdminRequest, PublicRequest, TherapistRequest};
 use crate::web::state::AppState;
 
 /// Rows on the admin's outbox page.
@@ -24,11 +24,10 @@ fn unsubscribe_page(state: &AppState, ctx: Ctx, token: String, done: bool) -> Re
 }
 
 pub async fn unsubscribe_form(
-    state: web::Data<AppState>,
-    ctx: Ctx,
-    actor: Actor,
+    req: PublicRequest,
     token: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
+    let PublicRequest { state, ctx, actor } = req;
     let token = token.into_inner();
     state.throttle_link(actor.ip.as_deref())?;
     let claims = state.keys.verify(&token, Purpose::Unsubscribe);
@@ -36,12 +35,8 @@ pub async fn unsubscribe_form(
     unsubscribe_page(&state, ctx, token, false)
 }
 
-pub async fn unsubscribe(
-    state: web::Data<AppState>,
-    ctx: Ctx,
-    actor: Actor,
-    token: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+pub async fn unsubscribe(req: PublicRequest, token: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let PublicRequest { state, ctx, actor } = req;
     let token = token.into_inner();
     state.throttle_link(actor.ip.as_deref())?;
     let (claims, now) = (state.keys.verify(&token, Purpose::Unsubscribe), state.clock.now());
@@ -49,12 +44,8 @@ pub async fn unsubscribe(
     unsubscribe_page(&state, ctx, token, true)
 }
 
-pub async fn retry_email(
-    state: web::Data<AppState>,
-    me: TherapistUser,
-    actor: Actor,
-    id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+pub async fn retry_email(req: TherapistRequest, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let TherapistRequest { state, me, actor, .. } = req;
     let (id, therapist, now) = (id.into_inner(), me.id().to_owned(), state.clock.now());
     let retry = move |conn: &mut crate::db::DbConn| outbox::retry_for_therapist(conn, &id, &therapist, now);
     let retried = audited::write(&state.db, actor, Action::EmailRetry, retry).await?;
@@ -64,12 +55,8 @@ pub async fn retry_email(
 }
 
 /// Recent messages: who, what kind, and how delivery went. Never the bodies.
-pub async fn list_outbox(
-    state: web::Data<AppState>,
-    _admin: AdminUser,
-    ctx: Ctx,
-    actor: Actor,
-) -> Result<HttpResponse, AppError> {
+pub async fn list_outbox(req: AdminRequest) -> Result<HttpResponse, AppError> {
+    let AdminRequest { state, ctx, actor, .. } = req;
     let rows = state.db.run(move |conn| outbox::recent_audited(conn, OUTBOX_ROWS, &actor)).await?;
     ok(&OutboxPage { ctx, rows })
 }

@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use crate::audit::audited;
 use crate::audit::model::Action;
-use crate::auth::extractors::{Actor, AdminUser, CurrentUser, TherapistUser};
+use crate::auth::extractors::CurrentUser;
 use crate::charting::views::Vocab;
 use crate::charting::vocab::Zone;
 use crate::db::DbConn;
@@ -19,6 +19,7 @@ use crate::web::flash::Flash;
 use crate::web::form::Form;
 use crate::web::page::{Ctx, ok};
 use crate::web::paging::{Pager, query};
+use crate::web::request::{AdminRequest, TherapistRequest};
 use crate::web::state::AppState;
 
 const ASSIGNMENTS_PAGE_SIZE: i64 = 25;
@@ -48,13 +49,11 @@ pub struct ChartParams {
 }
 
 pub async fn show_chart(
-    state: web::Data<AppState>,
-    me: TherapistUser,
-    ctx: Ctx,
-    actor: Actor,
+    req: TherapistRequest,
     id: web::Path<String>,
     params: web::Query<ChartParams>,
 ) -> Result<HttpResponse, AppError> {
+    let TherapistRequest { state, me, ctx, actor } = req;
     let (therapist, id, zone, clock) =
         (me.id().to_owned(), id.into_inner(), Zone::parse(&params.zone), state.clock);
     let load = move |conn: &mut DbConn| chart::load(conn, &therapist, &id, zone, &clock);
@@ -88,11 +87,10 @@ pub struct AssignmentParams {
 
 /// Who treats whom. Names only: admins without the therapist role never see clinical content.
 pub async fn list_assignments(
-    state: web::Data<AppState>,
-    _admin: AdminUser,
-    ctx: Ctx,
+    req: AdminRequest,
     params: web::Query<AssignmentParams>,
 ) -> Result<HttpResponse, AppError> {
+    let AdminRequest { state, ctx, .. } = req;
     let q: String = params.q.chars().take(100).collect();
     let request = PageRequest::numbered(params.page, ASSIGNMENTS_PAGE_SIZE);
     let (text, window) = (q.clone(), request.clone());
@@ -111,12 +109,11 @@ pub struct ReassignForm {
 }
 
 pub async fn reassign_client(
-    state: web::Data<AppState>,
-    _admin: AdminUser,
-    actor: Actor,
+    req: AdminRequest,
     id: web::Path<String>,
     form: Form<ReassignForm>,
 ) -> Result<HttpResponse, AppError> {
+    let AdminRequest { state, actor, .. } = req;
     let (id, therapist, now) = (id.into_inner(), form.into_inner().therapist_id, state.clock.now());
     let reassign = move |conn: &mut DbConn| assignments::reassign(conn, &id, &therapist, now);
     let flash = match audited::write(&state.db, actor, Action::ClientReassign, reassign).await {

@@ -13,17 +13,16 @@ use crate::visits::views::{FindingEditPage, VisitPage};
 use crate::visits::{model, show};
 use crate::web::flash::Flash;
 use crate::web::form::Form;
-use crate::web::page::{Ctx, invalid, ok};
+use crate::web::page::{invalid, ok};
+use crate::web::request::TherapistRequest;
 use crate::web::state::AppState;
 
 pub async fn add_finding(
-    state: web::Data<AppState>,
-    me: TherapistUser,
-    ctx: Ctx,
-    actor: Actor,
+    req: TherapistRequest,
     id: web::Path<String>,
     form: Form<FindingForm>,
 ) -> Result<HttpResponse, AppError> {
+    let TherapistRequest { state, me, ctx, actor } = req;
     let (id, form) = (id.into_inner(), form.into_inner());
     let (therapist, target, now, audit_actor) =
         (me.id().to_owned(), id.clone(), state.clock.now(), actor.clone());
@@ -56,12 +55,10 @@ async fn finding_page(
 }
 
 pub async fn edit_finding_form(
-    state: web::Data<AppState>,
-    me: TherapistUser,
-    ctx: Ctx,
-    actor: Actor,
+    req: TherapistRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
+    let TherapistRequest { state, me, ctx, actor } = req;
     let shown = finding_page(&state, &me, actor, id.into_inner()).await?;
     if shown.visit.is_signed() {
         return Err(AppError::Conflict(
@@ -72,13 +69,11 @@ pub async fn edit_finding_form(
 }
 
 pub async fn update_finding(
-    state: web::Data<AppState>,
-    me: TherapistUser,
-    ctx: Ctx,
-    actor: Actor,
+    req: TherapistRequest,
     id: web::Path<String>,
     form: Form<FindingForm>,
 ) -> Result<HttpResponse, AppError> {
+    let TherapistRequest { state, me, ctx, actor } = req;
     let (id, form) = (id.into_inner(), form.into_inner());
     let (therapist, target, now, audit_actor) =
         (me.id().to_owned(), id.clone(), state.clock.now(), actor.clone());
@@ -102,12 +97,8 @@ pub async fn update_finding(
     }
 }
 
-pub async fn delete_finding(
-    state: web::Data<AppState>,
-    me: TherapistUser,
-    actor: Actor,
-    id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+pub async fn delete_finding(req: TherapistRequest, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let TherapistRequest { state, me, actor, .. } = req;
     let (therapist, id, now) = (me.id().to_owned(), id.into_inner(), state.clock.now());
     let remove = move |conn: &mut DbConn| model::delete_finding(conn, &therapist, &id, now);
     let finding = audited::write(&state.db, actor, Action::FindingDelete, remove).await?;

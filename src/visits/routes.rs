@@ -14,6 +14,7 @@ use crate::visits::{model, show};
 use crate::web::flash::Flash;
 use crate::web::form::Form;
 use crate::web::page::{Ctx, invalid, ok};
+use crate::web::request::TherapistRequest;
 use crate::web::state::AppState;
 
 pub fn visit_url(id: &str) -> String {
@@ -52,23 +53,17 @@ async fn new_visit_page(
     Ok(NewVisitPage { ctx, client, form, errors, has_previous })
 }
 
-pub async fn new_visit_form(
-    state: web::Data<AppState>,
-    me: TherapistUser,
-    ctx: Ctx,
-    id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+pub async fn new_visit_form(req: TherapistRequest, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let TherapistRequest { state, me, ctx, .. } = req;
     ok(&new_visit_page(&state, &me, ctx, id.into_inner(), None).await?)
 }
 
 pub async fn create_visit(
-    state: web::Data<AppState>,
-    me: TherapistUser,
-    ctx: Ctx,
-    actor: Actor,
+    req: TherapistRequest,
     id: web::Path<String>,
     form: Form<NewVisitForm>,
 ) -> Result<HttpResponse, AppError> {
+    let TherapistRequest { state, me, ctx, actor } = req;
     let (client_id, form) = (id.into_inner(), form.into_inner());
     let opening = match form.validate(&state.clock) {
         Ok(opening) => opening,
@@ -82,24 +77,17 @@ pub async fn create_visit(
     Ok(state.see_other(&visit_url(&visit.id), Flash::success("Visit opened.")))
 }
 
-pub async fn show_visit(
-    state: web::Data<AppState>,
-    me: TherapistUser,
-    ctx: Ctx,
-    actor: Actor,
-    id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+pub async fn show_visit(req: TherapistRequest, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let TherapistRequest { state, me, ctx, actor } = req;
     ok(&visit_page(&state, &me, actor, ctx, id.into_inner()).await?)
 }
 
 pub async fn update_visit(
-    state: web::Data<AppState>,
-    me: TherapistUser,
-    ctx: Ctx,
-    actor: Actor,
+    req: TherapistRequest,
     id: web::Path<String>,
     form: Form<VisitForm>,
 ) -> Result<HttpResponse, AppError> {
+    let TherapistRequest { state, me, ctx, actor } = req;
     let (id, form) = (id.into_inner(), form.into_inner());
     let note = match form.validate(&state.clock) {
         Ok(note) => note,
@@ -114,12 +102,8 @@ pub async fn update_visit(
     Ok(state.see_other(&visit_url(&id), Flash::success("Note saved.")))
 }
 
-pub async fn sign_visit(
-    state: web::Data<AppState>,
-    me: TherapistUser,
-    actor: Actor,
-    id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+pub async fn sign_visit(req: TherapistRequest, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let TherapistRequest { state, me, actor, .. } = req;
     let (therapist, id, now) = (me.id().to_owned(), id.into_inner(), state.clock.now());
     let sign = move |conn: &mut DbConn| model::sign(conn, &therapist, &id, now);
     let visit = audited::write(&state.db, actor, Action::VisitSign, sign).await?;
@@ -128,13 +112,11 @@ pub async fn sign_visit(
 }
 
 pub async fn add_addendum(
-    state: web::Data<AppState>,
-    me: TherapistUser,
-    ctx: Ctx,
-    actor: Actor,
+    req: TherapistRequest,
     id: web::Path<String>,
     form: Form<AddendumForm>,
 ) -> Result<HttpResponse, AppError> {
+    let TherapistRequest { state, me, ctx, actor } = req;
     let (id, form) = (id.into_inner(), form.into_inner());
     let body = match form.validate() {
         Ok(body) => body,

@@ -13,5 +13,6 @@ pub mod health;
 pub mod logging;
 pub mod page;
 pub mod paging;
+pub mod request;
 pub mod sessions;
 pub mod state;
