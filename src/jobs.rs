@@ -30,7 +30,7 @@ impl Jobs {
             config.mail_poll_secs,
             state.mail_queued.clone(),
         );
-        Ok(Jobs { clock: state.clock, reminders: Reminders::from_state(state), worker })
+        Ok(Jobs { clock: state.clock.clone(), reminders: Reminders::from_state(state), worker })
     }
 
     /// The delivery worker alone.

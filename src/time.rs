@@ -2,25 +2,36 @@
 //! the practice's zone. [`Clock`] is the one source of "now" and "today": it is built once at
 //! start and handed down, so tests can pin it.
 
+use std::sync::{Arc, Mutex, PoisonError};
+
 use chrono::{Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
-/// The practice's clock: its time zone, and the current instant (the system's, or a pinned one).
-#[derive(Debug, Clone, Copy)]
+/// The practice's clock: its time zone, and the current instant: the system's, or a manual one
+/// that tests set and move. Clones share the same manual time.
+#[derive(Debug, Clone)]
 pub struct Clock {
     tz: Tz,
-    pinned: Option<NaiveDateTime>,
+    manual: Option<Arc<Mutex<NaiveDateTime>>>,
 }
 
 impl Clock {
     /// The system clock, read in `tz`.
     pub fn system(tz: Tz) -> Clock {
-        Clock { tz, pinned: None }
+        Clock { tz, manual: None }
     }
 
-    /// A clock that always says `now_utc` (tests).
-    pub fn pinned(tz: Tz, now_utc: NaiveDateTime) -> Clock {
-        Clock { tz, pinned: Some(now_utc) }
+    /// A clock that says `now_utc` until it is moved with [`Clock::advance`] (tests).
+    pub fn manual(tz: Tz, now_utc: NaiveDateTime) -> Clock {
+        Clock { tz, manual: Some(Arc::new(Mutex::new(now_utc))) }
+    }
+
+    /// Moves a manual clock on; the system clock cannot be moved.
+    pub fn advance(&self, by: Duration) {
+        if let Some(manual) = &self.manual {
+            let mut now = manual.lock().unwrap_or_else(PoisonError::into_inner);
+            *now += by;
+        }
     }
 
     pub fn tz(&self) -> Tz {
@@ -29,7 +40,10 @@ impl Clock {
 
     /// The current instant, in UTC.
     pub fn now(&self) -> NaiveDateTime {
-        self.pinned.unwrap_or_else(|| Utc::now().naive_utc())
+        match &self.manual {
+            Some(manual) => *manual.lock().unwrap_or_else(PoisonError::into_inner),
+            None => Utc::now().naive_utc(),
+        }
     }
 
     /// Today's date in the practice: day boundaries, ages, "done today", date limits on forms.
@@ -107,11 +121,14 @@ mod tests {
     #[test]
     fn today_follows_the_practice_zone() {
         let now = date(2026, 5, 31).and_hms_opt(20, 0, 0).unwrap();
-        let auckland = Clock::pinned("Pacific/Auckland".parse().unwrap(), now);
-        let honolulu = Clock::pinned("Pacific/Honolulu".parse().unwrap(), now);
+        let auckland = Clock::manual("Pacific/Auckland".parse().unwrap(), now);
+        let honolulu = Clock::manual("Pacific/Honolulu".parse().unwrap(), now);
         assert_eq!(auckland.today(), date(2026, 6, 1), "already June in Auckland");
         assert_eq!(honolulu.today(), date(2026, 5, 31));
         assert_eq!(auckland.now(), now);
         assert_eq!(auckland.local_to_utc(auckland.local(now)), now);
+        let shared = auckland.clone();
+        shared.advance(Duration::hours(5));
+        assert_eq!(auckland.now(), now + Duration::hours(5), "clones share a manual clock");
     }
 }

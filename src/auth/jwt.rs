@@ -116,7 +116,7 @@ pub fn load_or_create_secret(configured: &str, data_dir: &Path) -> Result<Vec<u8
             path.display()
         ));
     }
-    std::fs::create_dir_all(data_dir)
+    crate::sensitive::create_private_dir(data_dir)
         .map_err(|e| format!("cannot create data_dir {}: {e}", data_dir.display()))?;
     let mut raw = [0u8; 48];
     getrandom::fill(&mut raw).map_err(|e| format!("no randomness for jwt_secret: {e}"))?;

@@ -5,7 +5,7 @@
 pub mod paging;
 pub mod schema;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -21,6 +21,7 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::config::DatabaseUrl;
 use crate::error::AppError;
+use crate::sensitive::{create_private_dir, create_private_file, make_private};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -31,6 +32,10 @@ pub enum DbConn {
     Postgres(PgConnection),
     Sqlite(SqliteConnection),
 }
+
+/// How long a request waits for a pooled connection before it answers 503: long enough for a
+/// busy moment, short enough that a database that is down is reported within seconds.
+const CHECKOUT_TIMEOUT: Duration = Duration::from_millis(2500);
 
 /// Counts the statements every pooled connection runs: lets tests prove a page runs a fixed
 /// number of queries, and benchmarks report queries per request.
@@ -73,8 +78,11 @@ impl Manager {
                 // busy_timeout makes a writer wait for the lock instead of failing at once.
                 // synchronous=FULL: in WAL mode NORMAL may lose the last commits on power loss;
                 // a signed clinical note must survive that, and our write rate is small.
+                // recursive_triggers makes REPLACE's implicit delete run the DELETE triggers
+                // that guard signed and append-only rows (the schema refuses it anyway).
                 conn.batch_execute(
-                    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL;",
+                    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL; \
+                     PRAGMA recursive_triggers = ON;",
                 )
                 .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
                 Ok(DbConn::Sqlite(conn))
@@ -114,7 +122,7 @@ impl Db {
     /// The error is one sentence meant for the operator.
     pub fn connect(target: &DatabaseUrl, pool_size: u32) -> Result<Db, String> {
         if let DatabaseUrl::Sqlite(path) = target {
-            ensure_parent_dir(path)?;
+            prepare_sqlite_file(path)?;
         }
         let counter = QueryCounter::default();
         let manager = Manager { target: target.clone(), counter: counter.clone() };
@@ -132,7 +140,7 @@ impl Db {
         drop(first);
         let pool = Pool::builder()
             .max_size(pool_size.max(1))
-            .connection_timeout(Duration::from_secs(10))
+            .connection_timeout(CHECKOUT_TIMEOUT)
             .build(manager)
             .map_err(|e| format!("cannot open the database pool ({}): {e}", target.redacted()))?;
         Ok(Db { pool, sqlite: target.is_sqlite(), counter })
@@ -150,6 +158,17 @@ impl Db {
     /// A connection for synchronous use outside the async executor (CLI commands, tests).
     pub fn get(&self) -> Result<PooledConnection<Manager>, AppError> {
         self.pool.get().map_err(|e| AppError::Unavailable(e.to_string()))
+    }
+
+    /// Whether the database answers within `within` (readiness probes).
+    pub async fn ping(&self, within: Duration) -> Result<(), AppError> {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get_timeout(within).map_err(|e| AppError::Unavailable(e.to_string()))?;
+            Ok(conn.batch_execute("SELECT 1")?)
+        })
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
     }
 
     /// Runs `f` on a pooled connection on the blocking thread pool.
@@ -229,13 +248,23 @@ pub fn run_migrations(conn: &mut DbConn) -> Result<(), String> {
     Ok(())
 }
 
-fn ensure_parent_dir(path: &Path) -> Result<(), String> {
-    match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => std::fs::create_dir_all(dir).map_err(|e| {
-            format!("cannot create the folder {} for the SQLite database (database_url): {e}", dir.display())
-        }),
-        _ => Ok(()),
+/// The folder and the file of a SQLite database, readable by the service's user alone. SQLite
+/// gives its -wal and -shm files the database file's permissions.
+fn prepare_sqlite_file(path: &Path) -> Result<(), String> {
+    let folder_error =
+        |e| format!("cannot create the folder of the SQLite database {} (database_url): {e}", path.display());
+    if let Some(dir) = path.parent() {
+        create_private_dir(dir).map_err(folder_error)?;
     }
+    let file_error = |e| format!("cannot create the SQLite database {} (database_url): {e}", path.display());
+    create_private_file(path).map_err(file_error)?;
+    for suffix in ["", "-wal", "-shm"] {
+        let file = PathBuf::from(format!("{}{suffix}", path.display()));
+        if file.exists() {
+            make_private(&file).map_err(|e| format!("cannot restrict access to {}: {e}", file.display()))?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

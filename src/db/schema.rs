@@ -119,6 +119,8 @@ diesel::table! {
         content_hash -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        version -> Integer,
+        draft_input -> Nullable<Text>,
     }
 }
 
@@ -309,6 +311,7 @@ diesel::table! {
         completed_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        remind -> Bool,
     }
 }
 

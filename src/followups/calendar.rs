@@ -61,8 +61,9 @@ pub fn render(rows: &[WithClient], practice: &str, tz: Tz) -> String {
                 let start = Utc.from_utc_datetime(&f.due_at);
                 event.starts(start).ends(start + Duration::minutes(30));
             }
+            // An all-day event ends the next day: DTEND is exclusive (RFC 5545, 3.6.1).
             None => {
-                event.all_day(f.due_date);
+                event.starts(f.due_date).ends(f.due_date + Duration::days(1));
             }
         }
         calendar.push(event.done());

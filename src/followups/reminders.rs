@@ -59,7 +59,7 @@ impl Reminders {
         let config = &state.config;
         (config.reminder_days_before > 0).then(|| Reminders {
             db: state.db.clone(),
-            clock: state.clock,
+            clock: state.clock.clone(),
             days_before: config.reminder_days_before,
             practice: Practice::from_config(config),
             keys: state.keys.clone(),

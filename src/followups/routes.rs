@@ -53,7 +53,7 @@ pub async fn create_followup(
 ) -> Result<HttpResponse, AppError> {
     let TherapistRequest { state, me, ctx, actor } = req;
     let (client_id, form) = (id.into_inner(), form.into_inner());
-    let (therapist, target, clock) = (me.id().to_owned(), client_id.clone(), state.clock);
+    let (therapist, target, clock) = (me.id().to_owned(), client_id.clone(), state.clock.clone());
     let result = match form.validate(clock.today()) {
         Err(errors) => Err(AppError::Validation(errors)),
         Ok(fields) => {
@@ -88,7 +88,7 @@ async fn close(
     back: &str,
     done: bool,
 ) -> Result<HttpResponse, AppError> {
-    let (therapist, clock) = (me.id().to_owned(), state.clock);
+    let (therapist, clock) = (me.id().to_owned(), state.clock.clone());
     let action = if done { Action::FollowupDone } else { Action::FollowupCancel };
     let close = move |conn: &mut DbConn| model::close(conn, &therapist, &id, done, &clock);
     let closed = audited::write(&state.db, actor, action, close).await?;

@@ -1,5 +1,6 @@
 //! Where email goes: an SMTP server (TLS required by default) or a folder of .eml files.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use lettre::message::header::ContentType;
@@ -10,6 +11,7 @@ use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, To
 
 use crate::config::{Config, MailTransport, SmtpSecurity, logo_media_type};
 use crate::mail::outbox::OutboxRow;
+use crate::sensitive::{create_private_dir, make_private};
 
 /// The SMTP connection the settings describe: STARTTLS required by default.
 fn smtp_transport(config: &Config) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
@@ -49,7 +51,8 @@ pub struct SendFailure {
 
 enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
-    Folder(AsyncFileTransport<Tokio1Executor>),
+    /// The transport and its folder.
+    Folder(AsyncFileTransport<Tokio1Executor>, PathBuf),
 }
 
 pub struct Mailer {
@@ -67,10 +70,10 @@ impl Mailer {
         let transport = match config.mail_transport {
             MailTransport::Smtp => Transport::Smtp(smtp_transport(config)?),
             MailTransport::Folder => {
-                std::fs::create_dir_all(&config.mail_folder).map_err(|e| {
+                create_private_dir(&config.mail_folder).map_err(|e| {
                     format!("cannot create mail_folder {}: {e}", config.mail_folder.display())
                 })?;
-                Transport::Folder(AsyncFileTransport::new(&config.mail_folder))
+                Transport::Folder(AsyncFileTransport::new(&config.mail_folder), config.mail_folder.clone())
             }
         };
         let logo = match &config.practice_logo {
@@ -136,11 +139,12 @@ impl Mailer {
                 .await
                 .map(|_| ())
                 .map_err(|e| SendFailure { permanent: e.is_permanent(), reason: e.to_string() }),
-            Transport::Folder(folder) => folder
-                .send(message)
-                .await
-                .map(|_| ())
-                .map_err(|e| SendFailure { permanent: false, reason: e.to_string() }),
+            Transport::Folder(folder, dir) => {
+                let failure = |reason: String| SendFailure { permanent: false, reason };
+                let id = folder.send(message).await.map_err(|e| failure(e.to_string()))?;
+                // Messages hold health information: the service's user alone may read them.
+                make_private(&dir.join(format!("{id}.eml"))).map_err(|e| failure(e.to_string()))
+            }
         }
     }
 }

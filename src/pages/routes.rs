@@ -55,7 +55,7 @@ pub async fn show_chart(
 ) -> Result<HttpResponse, AppError> {
     let TherapistRequest { state, me, ctx, actor } = req;
     let (therapist, id, zone, clock) =
-        (me.id().to_owned(), id.into_inner(), Zone::parse(&params.zone), state.clock);
+        (me.id().to_owned(), id.into_inner(), Zone::parse(&params.zone), state.clock.clone());
     let load = move |conn: &mut DbConn| chart::load(conn, &therapist, &id, zone, &clock);
     let chart = audited::read(&state.db, actor, Action::ClientView, load).await?;
     ok(&ChartPage {

@@ -2,7 +2,7 @@
 //! collecting one message per bad field. Forms keep every field as the string the user typed,
 //! so they can be shown again unchanged.
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
 
 use crate::error::FieldErrors;
 
@@ -10,6 +10,10 @@ use crate::error::FieldErrors;
 pub const LONG_TEXT: usize = 20_000;
 /// Short free text (names, labels).
 pub const SHORT_TEXT: usize = 200;
+/// Years a date and time may have: beyond them a value is a typing error (and arithmetic on it
+/// could overflow).
+const MIN_YEAR: i32 = 1900;
+const MAX_YEAR: i32 = 2199;
 
 /// Collects parsed values and the messages for the fields that failed.
 #[derive(Debug, Default)]
@@ -121,7 +125,11 @@ impl Checker {
             .or_else(|_| NaiveDateTime::parse_from_str(trimmed, "%Y-%m-%dT%H:%M:%S"))
             .or_else(|_| NaiveDateTime::parse_from_str(trimmed, "%Y-%m-%d %H:%M"));
         match parsed {
-            Ok(at) => Some(at),
+            Ok(at) if (MIN_YEAR..=MAX_YEAR).contains(&at.year()) => Some(at),
+            Ok(_) => {
+                self.fail(field, format!("Enter a year from {MIN_YEAR} to {MAX_YEAR}."));
+                None
+            }
             Err(_) => {
                 self.fail(field, "Enter a date and time.");
                 None
@@ -191,6 +199,9 @@ mod tests {
         let keys: Vec<_> = c.errors.keys().copied().collect();
         assert_eq!(keys, ["dob", "dob2", "name", "pain2", "ppt0"]);
         assert!(c.datetime("at", "2026-11-21T09:30").is_some());
+        assert!(c.datetime("far", "+262000-01-01T09:30").is_none());
+        assert!(c.datetime("far2", "9999-01-01T09:30").is_none());
+        assert!(c.errors["far2"].contains("year"));
     }
 
     #[test]

@@ -29,9 +29,38 @@ impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
                 413 => AppError::PayloadTooLarge,
                 _ => AppError::BadRequest("The form could not be read.".into()),
             })?;
+            if has_nul(&body) {
+                return Err(nul_refused());
+            }
             serde_html_form::from_bytes(&body)
                 .map(Form)
                 .map_err(|_| AppError::BadRequest("The form could not be read.".into()))
         })
+    }
+}
+
+/// Whether url-encoded text carries a NUL character, raw or as `%00`. No field may hold one:
+/// PostgreSQL refuses it in text and SQLite would store it, truncating what other tools read.
+pub fn has_nul(encoded: &[u8]) -> bool {
+    encoded.contains(&0) || encoded.windows(3).any(|w| w[0] == b'%' && w[1] == b'0' && w[2] == b'0')
+}
+
+/// The answer to input with a NUL character.
+pub fn nul_refused() -> AppError {
+    AppError::BadRequest(
+        "The request contains a NUL character, which cannot be stored. Remove it and try again.".into(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nul_characters_are_found_raw_and_encoded() {
+        assert!(has_nul(b"name=a%00b"));
+        assert!(has_nul(b"name=a\0b"));
+        assert!(!has_nul(b"name=100%25&x=%0A"));
+        assert!(!has_nul(b"n=a%2500"), "an encoded percent sign followed by 00 is text");
     }
 }

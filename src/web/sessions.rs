@@ -11,15 +11,21 @@ use actix_web::web::Data;
 use actix_web::{Error, HttpMessage, HttpResponse, ResponseError};
 use chrono::NaiveDateTime;
 
+use crate::auth::csrf;
 use crate::auth::identity::{Identity, RequestAuth, client_ip, random_value};
 use crate::auth::jwt::Purpose;
-use crate::auth::{csrf, sessions};
+use crate::auth::sessions::{self, Lifetimes};
 use crate::error::AppError;
 use crate::web::flash::Flash;
+use crate::web::form::{has_nul, nul_refused};
 use crate::web::state::AppState;
 
-/// Refresh the token (and the session's last-seen time) at most this often.
-const TOUCH_EVERY_SECS: i64 = 60;
+/// How often a session's last-seen time (and the token) is refreshed: at most once a minute, to
+/// spare the database, but always several times within the idle window, so a session in use
+/// never runs out whatever `session_idle_minutes` is.
+fn touch_every_secs(lifetimes: Lifetimes) -> i64 {
+    (lifetimes.idle.num_seconds() / 4).clamp(1, 60)
+}
 
 /// Paths that work before the first account exists.
 fn open_before_setup(path: &str) -> bool {
@@ -83,7 +89,7 @@ async fn resolve_session(
             if session.user_id != claims.sub || !user.is_active || !session.is_live(now, lifetimes) {
                 return Ok(None);
             }
-            let refreshed = if (now - session.last_seen_at).num_seconds() >= TOUCH_EVERY_SECS {
+            let refreshed = if (now - session.last_seen_at).num_seconds() >= touch_every_secs(lifetimes) {
                 sessions::touch(conn, &session.id, now)?;
                 Some(session.token_expiry(now, lifetimes))
             } else {
@@ -115,6 +121,9 @@ pub async fn resolve(
     let path = req.path().to_owned();
     if !host_allowed(&req, &state.allowed_hosts) {
         return Ok(refuse(req, &AppError::MisdirectedHost));
+    }
+    if has_nul(req.path().as_bytes()) || has_nul(req.query_string().as_bytes()) {
+        return Ok(refuse(req, &nul_refused()));
     }
     if !open_before_setup(&path) {
         match state.is_set_up().await {

@@ -153,7 +153,7 @@ async fn the_chart_runs_a_fixed_number_of_queries(backend: Backend) {
     let visit = app.open_visit(&client);
     let finding = app.add_finding(&visit, "upper-trapezius", "left", "active");
     app.add_factor(&client, std::slice::from_ref(&finding.id));
-    let clock = app.state.clock;
+    let clock = app.state.clock.clone();
     let count_queries = |zone| {
         let before = app.state.db.queries_run();
         app.with_conn(|conn| chart::load(conn, &tara.id, &client.id, zone, &clock).map(|_| ()));

@@ -27,7 +27,7 @@ async fn the_dashboard_buckets_by_the_practice_day(backend: Backend) {
     app.create_user("admin@example.com", crate::common::Role::AdminTherapist);
     let admin = app.user("admin@example.com");
     let client = app.create_client(&admin.id, "Clara", "Client");
-    let clock = app.state.clock;
+    let clock = app.state.clock.clone();
     let today = clock.today();
     for (days, reason) in [(-2, "late-one"), (0, "today-one"), (3, "soon-one"), (10, "later-one")] {
         let mut f = fields(today + Duration::days(days), None, None);
@@ -121,7 +121,7 @@ async fn the_calendar_feed_parses_and_can_be_rotated_or_revoked(backend: Backend
     app.create_user("admin@example.com", crate::common::Role::AdminTherapist);
     let admin = app.user("admin@example.com");
     let client = app.create_client(&admin.id, "Clara", "Client");
-    let clock = app.state.clock;
+    let clock = app.state.clock.clone();
     let today = clock.today();
     let weekly = Repeat { every: 1, unit: RepeatUnit::Weeks, until: None, count: None };
     app.with_conn(|conn| {
@@ -166,6 +166,14 @@ async fn the_calendar_feed_parses_and_can_be_rotated_or_revoked(backend: Backend
         prop(timed, "DTSTART"),
         expected.format("%Y%m%dT%H%M%SZ").to_string(),
         "09:00 Berlin time, in UTC"
+    );
+    let all_day = events.iter().find(|e| !prop(e, "DTSTART").contains('T')).expect("an all-day event");
+    let day = today + Duration::days(5);
+    assert_eq!(prop(all_day, "DTSTART"), day.format("%Y%m%d").to_string());
+    assert_eq!(
+        prop(all_day, "DTEND"),
+        (day + Duration::days(1)).format("%Y%m%d").to_string(),
+        "an all-day event ends the next day: DTEND is exclusive"
     );
     assert!(!feed.contains("Upper trapezius"), "no clinical free text leaves in the feed");
     assert!(feed.contains("Re-assess a trigger point"), "the generic reason does");
@@ -219,7 +227,7 @@ async fn clients_with_consent_get_one_reminder(backend: Backend) {
             .execute(conn)?;
         Ok(())
     });
-    let clock = app.state.clock;
+    let clock = app.state.clock.clone();
     let now = Utc::now().naive_utc();
     let tomorrow = clock.day_of(now) + Duration::days(1);
     app.with_conn(|conn| {
@@ -258,7 +266,31 @@ async fn clients_with_consent_get_one_reminder(backend: Backend) {
     assert!(page.contains("appointment reminders"), "{}", page.body);
 }
 
+/// A follow-up about a trigger point outlives the point: removing it from a draft visit works and
+/// leaves the follow-up, unlinked.
+async fn removing_a_trigger_point_keeps_its_follow_up(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let admin = app.user("admin@example.com");
+    let client = app.create_client(&admin.id, "Clara", "Client");
+    let visit = app.open_visit(&client);
+    let finding = app.add_finding(&visit, "upper-trapezius", "left", "active");
+    let mut about = fields(app.state.clock.today() + Duration::days(7), None, None);
+    about.finding_id = Some(finding.id.clone());
+    let clock = app.state.clock.clone();
+    let followup = app.with_conn(|conn| {
+        myochart::db::write_tx(conn, |conn| model::insert(conn, &admin.id, &client.id, &about, &clock))
+    });
+    let browser = app.signed_in("admin@example.com").await;
+    browser.get(&format!("/visits/{}", visit.id)).await;
+    let removed = browser.post(&format!("/findings/{}/delete", finding.id), &[]).await;
+    removed.assert_redirect(&format!("/visits/{}", visit.id));
+    let kept = app.with_conn(|conn| model::find_for_therapist(conn, &followup.id, &admin.id));
+    assert_eq!(kept.finding_id, None, "the follow-up stays, without the point");
+    assert_eq!(kept.status.code(), "open");
+}
+
 on_both_backends!(
+    removing_a_trigger_point_keeps_its_follow_up,
     the_dashboard_buckets_by_the_practice_day,
     done_schedules_the_next_occurrence_until_the_series_ends,
     the_calendar_feed_parses_and_can_be_rotated_or_revoked,

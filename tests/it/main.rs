@@ -15,6 +15,7 @@ mod clients;
 mod csrf;
 mod followups;
 mod homecare;
+mod integrity;
 mod layout;
 mod mail;
 mod ownership;

@@ -91,6 +91,26 @@ impl TestApp {
 
     /// A fresh installation with settings adjusted by `adjust`.
     pub async fn with_config(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        TestApp::build(backend, adjust, None).await
+    }
+
+    /// An installation (admin@example.com as admin and therapist) whose clock says `now_utc`
+    /// until the test moves it with `app.state.clock.advance(..)`.
+    pub async fn at(
+        backend: Backend,
+        now_utc: chrono::NaiveDateTime,
+        adjust: impl FnOnce(&mut Config),
+    ) -> TestApp {
+        let app = TestApp::build(backend, adjust, Some(now_utc)).await;
+        app.create_user("admin@example.com", Role::AdminTherapist);
+        app
+    }
+
+    async fn build(
+        backend: Backend,
+        adjust: impl FnOnce(&mut Config),
+        manual_now: Option<chrono::NaiveDateTime>,
+    ) -> TestApp {
         let test_db = TestDb::new(backend);
         let mail_dir = tempfile::tempdir().unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -106,7 +126,12 @@ impl TestApp {
         adjust(&mut config);
         let config = config.validated().unwrap();
         let db = myochart::open_database(&config.database_url, config.database_pool_size).unwrap();
-        let state = web::Data::new(AppState::new(config, db, SECRET).unwrap());
+        let tz = config.timezone;
+        let mut state = AppState::new(config, db, SECRET).unwrap();
+        if let Some(now) = manual_now {
+            state = state.with_clock(myochart::time::Clock::manual(tz, now));
+        }
+        let state = web::Data::new(state);
         let jobs = Jobs::new(&state).unwrap();
         let server = myochart::server(state.clone(), listener).unwrap();
         let handle = server.handle();

@@ -1,0 +1,13 @@
+DROP TRIGGER IF EXISTS routines_sent_no_delete ON routines;
+DROP TRIGGER IF EXISTS routine_items_no_truncate ON routine_items;
+DROP TRIGGER IF EXISTS routines_no_truncate ON routines;
+DROP TRIGGER IF EXISTS addenda_no_truncate ON addenda;
+DROP TRIGGER IF EXISTS findings_no_truncate ON findings;
+DROP TRIGGER IF EXISTS visits_no_truncate ON visits;
+DROP FUNCTION IF EXISTS clinical_record_no_truncate();
+DROP INDEX IF EXISTS followups_finding_idx;
+ALTER TABLE followups DROP CONSTRAINT followups_finding_id_fkey;
+ALTER TABLE followups ADD CONSTRAINT followups_finding_id_fkey FOREIGN KEY (finding_id) REFERENCES findings (id);
+ALTER TABLE followups DROP COLUMN remind;
+ALTER TABLE visits DROP COLUMN draft_input;
+ALTER TABLE visits DROP COLUMN version;

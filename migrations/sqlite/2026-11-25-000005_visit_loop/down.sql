@@ -1,0 +1,11 @@
+DROP TRIGGER IF EXISTS routines_sent_no_delete;
+DROP TRIGGER IF EXISTS routine_items_sent_no_replace;
+DROP TRIGGER IF EXISTS routines_sent_no_replace;
+DROP TRIGGER IF EXISTS addenda_no_replace;
+DROP TRIGGER IF EXISTS findings_signed_no_replace;
+DROP TRIGGER IF EXISTS visits_signed_no_replace;
+DROP TRIGGER IF EXISTS audit_log_no_replace;
+DROP INDEX IF EXISTS followups_finding_idx;
+ALTER TABLE followups DROP COLUMN remind;
+ALTER TABLE visits DROP COLUMN draft_input;
+ALTER TABLE visits DROP COLUMN version;
