@@ -56,6 +56,11 @@ impl Clock {
         today_in(self.tz, at_utc)
     }
 
+    /// A UTC instant in the practice's zone, for formatting with its abbreviation.
+    pub fn zoned(&self, at_utc: NaiveDateTime) -> chrono::DateTime<Tz> {
+        Utc.from_utc_datetime(&at_utc).with_timezone(&self.tz)
+    }
+
     /// The practice's wall-clock time at a UTC instant.
     pub fn local(&self, at_utc: NaiveDateTime) -> NaiveDateTime {
         local_time(self.tz, at_utc)

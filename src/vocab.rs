@@ -48,6 +48,22 @@ macro_rules! vocabulary {
             }
         }
 
+        impl serde::Serialize for $name {
+            /// As its code: what is stored is what is exported.
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.code())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<$name, D::Error> {
+                let code = <std::borrow::Cow<'de, str> as serde::Deserialize<'de>>::deserialize(deserializer)?;
+                $name::parse(&code).ok_or_else(|| {
+                    serde::de::Error::custom(format!("{code:?} is not a {}", stringify!($name)))
+                })
+            }
+        }
+
         impl std::fmt::Display for $name {
             /// The label: what a template shows.
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -58,6 +58,22 @@ pub struct SignIn {
     pub label: String,
 }
 
+impl SignIn {
+    fn account_is_active(&self) -> bool {
+        self.account.as_ref().is_some_and(|user| user.is_active)
+    }
+}
+
+/// The label stored for a sign-in attempt: the typed email if it looks like one. Anything
+/// else may be a password typed into the wrong field and must not be kept.
+pub fn attempted_label(email: &str) -> String {
+    if email.contains('@') && email.len() <= 254 && !email.contains(char::is_whitespace) {
+        email.to_owned()
+    } else {
+        "(not an email address)".into()
+    }
+}
+
 /// Records a sign-in attempt and, when it succeeded, opens a session. A password change or
 /// deactivation that committed while the password was being checked still wins.
 pub fn sign_in(
@@ -67,7 +83,7 @@ pub fn sign_in(
     now: NaiveDateTime,
     lifetimes: Lifetimes,
 ) -> Result<Option<(User, Session)>, AppError> {
-    if let (Some(user), true) = (&attempt.account, attempt.password_matches) {
+    if let (Some(user), true) = (&attempt.account, attempt.password_matches && attempt.account_is_active()) {
         let current = users::find_by_id(conn, &user.id)?;
         if current.password_hash == user.password_hash && current.is_active {
             diesel::update(users_table::table.find(&user.id))

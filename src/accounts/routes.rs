@@ -39,16 +39,6 @@ fn signed_in(
     response
 }
 
-/// The label stored for a sign-in attempt: the typed email if it looks like one. Anything
-/// else may be a password typed into the wrong field and must not be kept.
-fn attempted_label(email: &str) -> String {
-    if email.contains('@') && email.len() <= 254 && !email.contains(char::is_whitespace) {
-        email.to_owned()
-    } else {
-        "(not an email address)".into()
-    }
-}
-
 #[derive(serde::Deserialize)]
 pub struct SetupQuery {
     token: Option<String>,
@@ -121,7 +111,7 @@ pub async fn login(req: PublicRequest, form: Form<LoginForm>) -> Result<HttpResp
     let PublicRequest { state, ctx, actor } = req;
     let LoginForm { email, password } = form.into_inner();
     let email = normalize_email(&email);
-    let label = attempted_label(&email);
+    let label = model::attempted_label(&email);
     if let Err(retry_after_secs) = state.throttle.check(&email, actor.ip.as_deref().unwrap_or_default()) {
         state.db.run(move |conn| model::record_throttled(conn, &actor, label)).await?;
         return Err(AppError::TooManyRequests { retry_after_secs });

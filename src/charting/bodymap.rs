@@ -2,8 +2,8 @@
 //! back figure.
 
 use crate::charting::catalog::Muscle;
-use crate::charting::findings::Finding;
-use crate::charting::vocab::{Classification, Side, View};
+use crate::charting::findings::{Finding, label_with_state};
+use crate::charting::vocab::{Side, View};
 
 /// One dot on the map.
 #[derive(Debug, Clone)]
@@ -11,7 +11,7 @@ pub struct Marker {
     pub x: f64,
     pub y: f64,
     /// "active", "latent" or "resolved": the CSS class of the dot.
-    pub class: String,
+    pub class: &'static str,
     /// Shown as the dot's tooltip.
     pub label: String,
 }
@@ -30,21 +30,15 @@ impl BodyMap {
         let mut map = BodyMap::default();
         for (finding, muscle) in findings {
             let finding = &finding.fields;
-            let label = format!(
-                "{} ({}, {})",
-                muscle.name,
-                Side::label_of(&finding.side).to_lowercase(),
-                Classification::label_of(&finding.classification).to_lowercase()
-            );
+            let label = label_with_state(&muscle.name, finding);
             let mut points = Vec::new();
-            match (finding.map_view.as_deref().and_then(View::parse), finding.map_x, finding.map_y) {
+            match (finding.map_view, finding.map_x, finding.map_y) {
                 (Some(view), Some(x), Some(y)) => points.push((view, x, y)),
                 _ => {
                     let view = View::parse(&muscle.map_view).unwrap_or(View::Front);
-                    let sides = match Side::parse(&finding.side) {
-                        Some(Side::Bilateral) => vec![Side::Left, Side::Right],
-                        Some(side) => vec![side],
-                        None => vec![Side::Left],
+                    let sides = match finding.side {
+                        Side::Bilateral => vec![Side::Left, Side::Right],
+                        side => vec![side],
                     };
                     for side in sides {
                         let (x, y) = muscle.point(side);
@@ -53,7 +47,7 @@ impl BodyMap {
                 }
             }
             for (view, x, y) in points {
-                let marker = Marker { x, y, class: finding.classification.clone(), label: label.clone() };
+                let marker = Marker { x, y, class: finding.classification.code(), label: label.clone() };
                 match view {
                     View::Front => map.front.push(marker),
                     View::Back => map.back.push(marker),

@@ -8,6 +8,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::audit::{Audited, Subject};
+use crate::charting::vocab::{FactorCategory, FactorSource, FactorStatus};
 use crate::clients::model as clients;
 use crate::db::DbConn;
 use crate::db::schema::{clients as clients_table, factor_findings, factors, findings};
@@ -32,10 +33,10 @@ pub struct Factor {
 #[derive(Debug, Clone, Queryable, Selectable, AsChangeset, Insertable)]
 #[diesel(table_name = factors, treat_none_as_null = true)]
 pub struct FactorFields {
-    pub category: String,
+    pub category: FactorCategory,
     pub factor: String,
-    pub source: String,
-    pub status: String,
+    pub source: FactorSource,
+    pub status: FactorStatus,
     pub action: Option<String>,
     pub identified_on: NaiveDate,
     pub reviewed_on: Option<NaiveDate>,

@@ -13,7 +13,9 @@ use serde::Serialize;
 
 use crate::audit::{Audited, Subject};
 use crate::charting::catalog::Muscle;
-use crate::charting::vocab::{Classification, Side};
+use crate::charting::vocab::{
+    Classification, Criterion, Finding3, PptUnit, ReferralQuality, Side, View, Zone,
+};
 use crate::db::DbConn;
 use crate::db::schema::{clients, findings, muscles, visits};
 use crate::error::AppError;
@@ -38,41 +40,41 @@ pub struct Finding {
 #[diesel(table_name = findings, treat_none_as_null = true)]
 pub struct FindingFields {
     pub muscle_id: String,
-    pub side: String,
+    pub side: Side,
     pub site_label: Option<String>,
-    pub map_view: Option<String>,
+    pub map_view: Option<View>,
     pub map_x: Option<f64>,
     pub map_y: Option<f64>,
-    pub classification: String,
-    pub taut_band: String,
-    pub hypersensitive_spot: String,
-    pub referred_sensation: String,
-    pub pain_recognition: String,
-    pub twitch_response: String,
-    pub jump_sign: String,
-    pub restricted_rom: String,
-    pub weakness: String,
+    pub classification: Classification,
+    pub taut_band: Finding3,
+    pub hypersensitive_spot: Finding3,
+    pub referred_sensation: Finding3,
+    pub pain_recognition: Finding3,
+    pub twitch_response: Finding3,
+    pub jump_sign: Finding3,
+    pub restricted_rom: Finding3,
+    pub weakness: Finding3,
     pub pain_nrs: Option<i32>,
     pub ppt_value: Option<f64>,
-    pub ppt_unit: Option<String>,
+    pub ppt_unit: Option<PptUnit>,
     pub ppt_kpa: Option<f64>,
-    pub referral_quality: Option<String>,
-    pub referral_zone: Option<String>,
+    pub referral_quality: Option<ReferralQuality>,
+    pub referral_zone: Option<Zone>,
     pub notes: Option<String>,
 }
 
 impl FindingFields {
-    /// The criteria as (code, answer) pairs, in the order they are shown.
-    pub fn criteria(&self) -> [(&'static str, &str); 8] {
+    /// Each criterion with its answer, in the order they are shown.
+    pub fn criteria(&self) -> [(Criterion, Finding3); 8] {
         [
-            ("taut_band", &self.taut_band),
-            ("hypersensitive_spot", &self.hypersensitive_spot),
-            ("referred_sensation", &self.referred_sensation),
-            ("pain_recognition", &self.pain_recognition),
-            ("twitch_response", &self.twitch_response),
-            ("jump_sign", &self.jump_sign),
-            ("restricted_rom", &self.restricted_rom),
-            ("weakness", &self.weakness),
+            (Criterion::TautBand, self.taut_band),
+            (Criterion::HypersensitiveSpot, self.hypersensitive_spot),
+            (Criterion::ReferredSensation, self.referred_sensation),
+            (Criterion::PainRecognition, self.pain_recognition),
+            (Criterion::TwitchResponse, self.twitch_response),
+            (Criterion::JumpSign, self.jump_sign),
+            (Criterion::RestrictedRom, self.restricted_rom),
+            (Criterion::Weakness, self.weakness),
         ]
     }
 }
@@ -84,8 +86,24 @@ impl Audited for Finding {
 }
 
 /// How a finding is named everywhere: "Upper trapezius (left)".
-pub fn label(muscle_name: &str, side_code: &str) -> String {
-    format!("{muscle_name} ({})", Side::label_of(side_code).to_lowercase())
+pub fn label(muscle_name: &str, side: Side) -> String {
+    format!("{muscle_name} ({})", side.label().to_lowercase())
+}
+
+/// The name with the state: "Upper trapezius (left, active)", as on body-map markers.
+pub fn label_with_state(muscle_name: &str, fields: &FindingFields) -> String {
+    let (side, state) = (fields.side.label().to_lowercase(), fields.classification.label().to_lowercase());
+    format!("{muscle_name} ({side}, {state})")
+}
+
+/// The pressure-pain threshold as entered, with kPa beside other units: "3.5 kg/cm² (343 kPa)".
+pub fn ppt_label(fields: &FindingFields) -> Option<String> {
+    match (fields.ppt_value, fields.ppt_unit, fields.ppt_kpa) {
+        (Some(value), Some(PptUnit::KiloPascal), _) => Some(format!("{value} kPa")),
+        (Some(value), Some(unit), Some(kpa)) => Some(format!("{value} {} ({kpa:.0} kPa)", unit.label())),
+        (_, _, Some(kpa)) => Some(format!("{kpa:.0} kPa")),
+        _ => None,
+    }
 }
 
 /// A client's finding with its muscle and the start of its visit: one row of their history.
@@ -98,7 +116,7 @@ pub struct Charted {
 
 impl Charted {
     pub fn label(&self) -> String {
-        label(&self.muscle.name, &self.finding.fields.side)
+        label(&self.muscle.name, self.finding.fields.side)
     }
 
     /// The label in a list of choices, where the same point recurs across visits:
@@ -107,7 +125,7 @@ impl Charted {
         format!(
             "{}, {}, {}",
             self.label(),
-            Classification::label_of(&self.finding.fields.classification).to_lowercase(),
+            self.finding.fields.classification.label().to_lowercase(),
             self.visit_started_at.format("%Y-%m-%d")
         )
     }
@@ -128,7 +146,7 @@ impl<'a> MuscleSide<'a> {
 
     /// Whether the latest check found the point active.
     pub fn is_active(&self) -> bool {
-        self.latest().finding.fields.classification == Classification::Active.code()
+        self.latest().finding.fields.classification == Classification::Active
     }
 }
 
@@ -138,7 +156,7 @@ impl<'a> MuscleSide<'a> {
 pub fn by_muscle_and_side(history: &[Charted]) -> Vec<MuscleSide<'_>> {
     let mut groups: BTreeMap<(String, &str, &str), Vec<&Charted>> = BTreeMap::new();
     for row in history {
-        let key = (row.muscle.name.to_lowercase(), row.muscle.id.as_str(), row.finding.fields.side.as_str());
+        let key = (row.muscle.name.to_lowercase(), row.muscle.id.as_str(), row.finding.fields.side.code());
         groups.entry(key).or_default().push(row);
     }
     groups.into_values().map(|findings| MuscleSide { findings }).collect()

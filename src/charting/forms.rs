@@ -76,30 +76,35 @@ fn num(value: Option<f64>) -> String {
     value.map(|v| format!("{v}")).unwrap_or_default()
 }
 
+/// A stored code as the form shows it ("" for none).
+fn code<T: Copy>(value: Option<T>, code: fn(T) -> &'static str) -> String {
+    value.map(code).unwrap_or_default().to_owned()
+}
+
 impl FindingForm {
     pub fn from_finding(finding: &Finding) -> FindingForm {
         let f = &finding.fields;
         FindingForm {
             muscle_id: f.muscle_id.clone(),
-            side: f.side.clone(),
+            side: f.side.code().to_owned(),
             site_label: f.site_label.clone().unwrap_or_default(),
-            map_view: f.map_view.clone().unwrap_or_default(),
+            map_view: code(f.map_view, View::code),
             map_x: num(f.map_x),
             map_y: num(f.map_y),
-            classification: f.classification.clone(),
-            taut_band: f.taut_band.clone(),
-            hypersensitive_spot: f.hypersensitive_spot.clone(),
-            referred_sensation: f.referred_sensation.clone(),
-            pain_recognition: f.pain_recognition.clone(),
-            twitch_response: f.twitch_response.clone(),
-            jump_sign: f.jump_sign.clone(),
-            restricted_rom: f.restricted_rom.clone(),
-            weakness: f.weakness.clone(),
+            classification: f.classification.code().to_owned(),
+            taut_band: f.taut_band.code().to_owned(),
+            hypersensitive_spot: f.hypersensitive_spot.code().to_owned(),
+            referred_sensation: f.referred_sensation.code().to_owned(),
+            pain_recognition: f.pain_recognition.code().to_owned(),
+            twitch_response: f.twitch_response.code().to_owned(),
+            jump_sign: f.jump_sign.code().to_owned(),
+            restricted_rom: f.restricted_rom.code().to_owned(),
+            weakness: f.weakness.code().to_owned(),
             pain_nrs: f.pain_nrs.map(|p| p.to_string()).unwrap_or_default(),
             ppt_value: num(f.ppt_value),
-            ppt_unit: f.ppt_unit.clone().unwrap_or_else(|| PptUnit::KgPerCm2.code().into()),
-            referral_quality: f.referral_quality.clone().unwrap_or_default(),
-            referral_zone: f.referral_zone.clone().unwrap_or_default(),
+            ppt_unit: f.ppt_unit.unwrap_or(PptUnit::KgPerCm2).code().to_owned(),
+            referral_quality: code(f.referral_quality, ReferralQuality::code),
+            referral_zone: code(f.referral_zone, Zone::code),
             notes: f.notes.clone().unwrap_or_default(),
         }
     }
@@ -129,9 +134,9 @@ impl FindingForm {
             Classification::parse,
             "active, latent or resolved",
         );
+        // A refused value is replaced by a placeholder: the form comes back with errors anyway.
         let mut criterion = |field: &'static str, value: &str| {
-            c.choice(field, value, Finding3::parse, "yes, no or not tested")
-                .map_or(String::new(), |v| v.code().to_owned())
+            c.choice(field, value, Finding3::parse, "yes, no or not tested").unwrap_or(Finding3::NotTested)
         };
         let taut_band = criterion("taut_band", &self.taut_band);
         let hypersensitive_spot = criterion("hypersensitive_spot", &self.hypersensitive_spot);
@@ -145,9 +150,7 @@ impl FindingForm {
         let (mut map_view, mut map_x, mut map_y) = (None, None, None);
         if !(self.map_view.trim().is_empty() && self.map_x.trim().is_empty() && self.map_y.trim().is_empty())
         {
-            map_view = c
-                .choice("map_view", &self.map_view, View::parse, "the front or back figure")
-                .map(|v| v.code().to_owned());
+            map_view = c.choice("map_view", &self.map_view, View::parse, "the front or back figure");
             map_x = parse_coordinate(&mut c, "map_x", &self.map_x, MAP_WIDTH);
             map_y = parse_coordinate(&mut c, "map_y", &self.map_y, MAP_HEIGHT);
         }
@@ -170,24 +173,20 @@ impl FindingForm {
         };
         let referral_quality = match self.referral_quality.trim() {
             "" => None,
-            code => c
-                .choice("referral_quality", code, ReferralQuality::parse, "how the referral feels")
-                .map(|q| q.code().to_owned()),
+            code => c.choice("referral_quality", code, ReferralQuality::parse, "how the referral feels"),
         };
         let referral_zone = match self.referral_zone.trim() {
             "" => None,
-            code => c
-                .choice("referral_zone", code, Zone::parse, "a zone from the list")
-                .map(|z| z.code().to_owned()),
+            code => c.choice("referral_zone", code, Zone::parse, "a zone from the list"),
         };
         let fields = FindingFields {
             muscle_id,
-            side: side.map_or(String::new(), |s| s.code().to_owned()),
+            side: side.unwrap_or(Side::Left),
             site_label: c.optional("site_label", &self.site_label, SHORT_TEXT),
             map_view,
             map_x,
             map_y,
-            classification: classification.map_or(String::new(), |v| v.code().to_owned()),
+            classification: classification.unwrap_or(Classification::Active),
             taut_band,
             hypersensitive_spot,
             referred_sensation,
@@ -198,7 +197,7 @@ impl FindingForm {
             weakness,
             pain_nrs,
             ppt_value,
-            ppt_unit: ppt_value.and(unit).map(|u| u.code().to_owned()),
+            ppt_unit: ppt_value.and(unit),
             ppt_kpa,
             referral_quality,
             referral_zone,
@@ -245,10 +244,10 @@ impl FactorForm {
     pub fn from_factor(factor: &Factor, links: Vec<String>) -> FactorForm {
         let f = &factor.fields;
         FactorForm {
-            category: f.category.clone(),
+            category: f.category.code().to_owned(),
             factor: f.factor.clone(),
-            source: f.source.clone(),
-            status: f.status.clone(),
+            source: f.source.code().to_owned(),
+            status: f.status.code().to_owned(),
             action: f.action.clone().unwrap_or_default(),
             identified_on: f.identified_on.to_string(),
             reviewed_on: f.reviewed_on.map(|d| d.to_string()).unwrap_or_default(),
@@ -293,10 +292,11 @@ impl FactorForm {
         let reviewed_on =
             c.date_between("reviewed_on", &self.reviewed_on, identified_on.unwrap_or(earliest), today);
         let fields = FactorFields {
-            category: category.map_or(String::new(), |v| v.code().to_owned()),
+            // Placeholders where a value was refused: the form comes back with errors anyway.
+            category: category.unwrap_or(FactorCategory::Other),
             factor,
-            source: source.map_or(String::new(), |v| v.code().to_owned()),
-            status: status.map_or(String::new(), |v| v.code().to_owned()),
+            source: source.unwrap_or(FactorSource::ClientReported),
+            status: status.unwrap_or(FactorStatus::Suspected),
             action: c.optional("action", &self.action, LONG_TEXT),
             identified_on: identified_on.unwrap_or(earliest),
             reviewed_on,
@@ -384,7 +384,7 @@ mod tests {
         };
         let fields = ok.validate().unwrap();
         assert!((fields.ppt_kpa.unwrap() - 294.1995).abs() < 1e-6);
-        assert_eq!(fields.taut_band, "nt");
+        assert_eq!(fields.taut_band, Finding3::NotTested);
     }
 
     #[test]
@@ -397,12 +397,12 @@ mod tests {
             ..FactorForm::default()
         };
         let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
-        assert_eq!(form.validate(today).unwrap().status, "suspected_refer");
+        assert_eq!(form.validate(today).unwrap().status, FactorStatus::SuspectedRefer);
         let confirmed = FactorForm { status: "confirmed".into(), ..form.clone() };
         assert!(confirmed.validate(today).unwrap_err().contains_key("status"));
         let by_lab = FactorForm { source: "physician".into(), ..confirmed };
-        assert_eq!(by_lab.validate(today).unwrap().status, "confirmed");
+        assert_eq!(by_lab.validate(today).unwrap().status, FactorStatus::Confirmed);
         let posture = FactorForm { category: "posture".into(), status: String::new(), ..form };
-        assert_eq!(posture.validate(today).unwrap().status, "suspected");
+        assert_eq!(posture.validate(today).unwrap().status, FactorStatus::Suspected);
     }
 }

@@ -3,7 +3,7 @@
 use askama::Template;
 
 use crate::charting::catalog::{CatalogEntry, Muscle};
-use crate::charting::findings::Finding;
+use crate::charting::findings::{Finding, ppt_label};
 use crate::charting::forms::{FactorForm, MuscleForm};
 use crate::charting::vocab::{
     Classification, Criterion, FactorCategory, FactorSource, FactorStatus, Finding3, PptUnit,
@@ -76,39 +76,28 @@ pub struct FindingRow {
 impl FindingRow {
     pub fn new(finding: Finding, muscle: &Muscle) -> FindingRow {
         let f = &finding.fields;
-        let criteria = Criterion::ALL
-            .iter()
-            .zip(f.criteria())
-            .filter_map(|(criterion, (_, answer))| match Finding3::parse(answer) {
-                Some(Finding3::NotTested) | None => None,
-                Some(a) => Some((criterion.label(), a.label())),
-            })
+        let criteria = f
+            .criteria()
+            .into_iter()
+            .filter(|(_, answer)| *answer != Finding3::NotTested)
+            .map(|(criterion, answer)| (criterion.label(), answer.label()))
             .collect();
-        let ppt = match (f.ppt_value, f.ppt_unit.as_deref().and_then(PptUnit::parse), f.ppt_kpa) {
-            (Some(value), Some(PptUnit::KiloPascal), _) => Some(format!("{value} kPa")),
-            (Some(value), Some(unit), Some(kpa)) => Some(format!("{value} {} ({kpa:.0} kPa)", unit.label())),
-            _ => None,
-        };
-        let referral = match (&f.referral_quality, &f.referral_zone) {
+        let referral = match (f.referral_quality, f.referral_zone) {
             (None, None) => None,
             (quality, zone) => Some(
-                [
-                    quality.as_deref().map(ReferralQuality::label_of),
-                    zone.as_deref().map(Zone::label_of).map(|z| z.to_lowercase()).as_deref(),
-                ]
-                .iter()
-                .flatten()
-                .copied()
-                .collect::<Vec<_>>()
-                .join(" — "),
+                [quality.map(|q| q.label().to_owned()), zone.map(|z| z.label().to_lowercase())]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" — "),
             ),
         };
         FindingRow {
-            side: Side::parse(&f.side).map_or("", Side::label),
-            classification: Classification::parse(&f.classification).map_or("", Classification::label),
+            side: f.side.label(),
+            classification: f.classification.label(),
+            ppt: ppt_label(f),
             muscle_name: muscle.name.clone(),
             criteria,
-            ppt,
             referral,
             finding,
         }

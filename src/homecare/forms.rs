@@ -144,8 +144,9 @@ impl ExerciseForm {
             id: String::new(),
             code: String::new(),
             muscle_id,
-            kind: kind.map(|k| k.code().to_owned()).unwrap_or_default(),
-            tool: tool.map(|t| t.code().to_owned()).unwrap_or_default(),
+            // Placeholders where a value was refused: the form comes back with errors anyway.
+            kind: kind.unwrap_or(ExerciseKind::SelfMassage),
+            tool: tool.unwrap_or(Tool::NoTool),
             title,
             instructions,
             seconds: seconds.unwrap_or_default(),

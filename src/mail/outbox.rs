@@ -30,8 +30,8 @@ vocabulary!(
 vocabulary!(
     /// What a message is; each kind has one function that writes it, in its own area.
     EmailKind {
-        Routine => ("routine", "routine"),
-        Reminder => ("reminder", "reminder"),
+        Routine => ("routine", "Home-care routine"),
+        Reminder => ("reminder", "Appointment reminder"),
     }
 );
 
@@ -39,14 +39,9 @@ vocabulary!(
 #[diesel(table_name = outbox)]
 pub struct OutboxRow {
     pub id: String,
-    pub kind: EmailKind,
-    pub client_id: Option<String>,
-    pub created_by: Option<String>,
-    pub to_address: String,
-    pub to_name: Option<String>,
-    pub subject: String,
-    pub body_text: String,
-    pub body_html: String,
+    /// The message as queued.
+    #[diesel(embed)]
+    pub email: NewEmail,
     pub message_id: String,
     pub status: OutboxStatus,
     pub attempts: i32,
@@ -62,7 +57,7 @@ impl std::fmt::Debug for OutboxRow {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OutboxRow")
             .field("id", &self.id)
-            .field("kind", &self.kind)
+            .field("kind", &self.email.kind)
             .field("status", &self.status)
             .field("attempts", &self.attempts)
             .finish_non_exhaustive()
@@ -77,7 +72,8 @@ impl OutboxRow {
 }
 
 /// An email to queue.
-#[derive(Clone)]
+#[derive(Clone, Queryable, QueryableByName, Selectable, Insertable)]
+#[diesel(table_name = outbox)]
 pub struct NewEmail {
     pub kind: EmailKind,
     pub client_id: Option<String>,
@@ -137,14 +133,7 @@ pub fn enqueue(
     diesel::insert_into(outbox::table)
         .values((
             outbox::id.eq(&id),
-            outbox::kind.eq(email.kind),
-            outbox::client_id.eq(&email.client_id),
-            outbox::created_by.eq(&email.created_by),
-            outbox::to_address.eq(&email.to_address),
-            outbox::to_name.eq(&email.to_name),
-            outbox::subject.eq(&email.subject),
-            outbox::body_text.eq(&email.body_text),
-            outbox::body_html.eq(&email.body_html),
+            email,
             outbox::message_id.eq(message_id(&id, domain)),
             outbox::status.eq(OutboxStatus::Pending),
             outbox::attempts.eq(0),
@@ -253,7 +242,7 @@ pub fn mark_failed(conn: &mut DbConn, row: &OutboxRow, reason: &str) -> Result<(
 /// longer be emailed (the rule of `clients`), or the address changed since it was queued (it may
 /// have been a typo reaching a stranger).
 pub fn delivery_blocker(conn: &mut DbConn, row: &OutboxRow) -> Result<Option<&'static str>, AppError> {
-    let Some(client_id) = &row.client_id else {
+    let Some(client_id) = &row.email.client_id else {
         return Ok(None);
     };
     let Some(client) = clients::find_by_link(conn, client_id)? else {
@@ -267,7 +256,7 @@ pub fn delivery_blocker(conn: &mut DbConn, row: &OutboxRow) -> Result<Option<&'s
         Some(EmailBlocker::NoAddress) => {
             Some("the client's email address was removed after this message was queued")
         }
-        None if client.details.email.as_deref() != Some(row.to_address.as_str()) => {
+        None if client.details.email.as_deref() != Some(row.email.to_address.as_str()) => {
             Some("the client's email address changed after this message was queued; send it again")
         }
         None => None,
@@ -307,7 +296,7 @@ pub fn retry_for_therapist(
     now: NaiveDateTime,
 ) -> Result<Retried, AppError> {
     let row: OutboxRow = outbox::table.find(id).select(OutboxRow::as_select()).first(conn)?;
-    let client_id = row.client_id.clone().ok_or(AppError::NotFound)?;
+    let client_id = row.email.client_id.clone().ok_or(AppError::NotFound)?;
     clients::find_for_therapist(conn, &client_id, therapist_id)?;
     if !retry(conn, &row.id, now)? {
         return Err(AppError::Conflict("Only failed emails can be retried.".into()));

@@ -31,8 +31,10 @@ pub async fn unsubscribe_form(
     let token = token.into_inner();
     state.throttle_link(actor.ip.as_deref())?;
     let claims = state.keys.verify(&token, Purpose::Unsubscribe);
-    state.db.run(move |conn| unsubscribe::find_client(conn, claims, &actor)).await?;
-    unsubscribe_page(&state, ctx, token, false)
+    let client = state.db.run(move |conn| unsubscribe::find_client(conn, claims, &actor)).await?;
+    let client = client.ok_or(AppError::NotFound)?;
+    // Someone who already unsubscribed is told so, not asked again.
+    unsubscribe_page(&state, ctx, token, !client.details.email_consent)
 }
 
 pub async fn unsubscribe(req: PublicRequest, token: web::Path<String>) -> Result<HttpResponse, AppError> {
@@ -40,7 +42,9 @@ pub async fn unsubscribe(req: PublicRequest, token: web::Path<String>) -> Result
     let token = token.into_inner();
     state.throttle_link(actor.ip.as_deref())?;
     let (claims, now) = (state.keys.verify(&token, Purpose::Unsubscribe), state.clock.now());
-    state.db.write(move |conn| unsubscribe::withdraw(conn, claims, &actor, now)).await?;
+    if !state.db.write(move |conn| unsubscribe::withdraw(conn, claims, &actor, now)).await? {
+        return Err(AppError::NotFound);
+    }
     unsubscribe_page(&state, ctx, token, true)
 }
 

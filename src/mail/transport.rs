@@ -94,6 +94,7 @@ impl Mailer {
     }
 
     fn build(&self, row: &OutboxRow) -> Result<Message, SendFailure> {
+        let (message_id, row) = (row.message_id.clone(), &row.email);
         let permanent = |reason: String| SendFailure { permanent: true, reason };
         let address = row
             .to_address
@@ -115,7 +116,7 @@ impl Mailer {
             .from(self.from.clone())
             .to(to)
             .subject(&row.subject)
-            .message_id(Some(row.message_id.clone()))
+            .message_id(Some(message_id))
             .multipart(body)
             .map_err(|e| permanent(format!("the message could not be built: {e}")))
     }

@@ -19,32 +19,47 @@ pub fn url(keys: &Keys, public_base: &str, client_id: &str, sid: &str, now: Naiv
     format!("{public_base}/u/{}", keys.issue(Purpose::Unsubscribe, client_id, sid, exp))
 }
 
-/// The client a verified unsubscribe token names, or 404 (audited). Only the signature,
-/// purpose and expiry count: a revoked routine link must not stop anyone from withdrawing.
-pub fn find_client(conn: &mut DbConn, claims: Option<Claims>, actor: &Actor) -> Result<Client, AppError> {
+/// The client a verified unsubscribe token names, or `None` after auditing the refusal. Only
+/// the signature, purpose and expiry count: a revoked routine link must not stop anyone from
+/// withdrawing consent.
+pub fn find_client(
+    conn: &mut DbConn,
+    claims: Option<Claims>,
+    actor: &Actor,
+) -> Result<Option<Client>, AppError> {
     let client = match &claims {
         Some(claims) => clients::find_by_link(conn, &claims.sub)?,
         None => None,
     };
-    match client {
-        Some(client) => Ok(client),
-        None => {
-            let actor = actor.anonymous("unsubscribe link");
-            audit::record(conn, &actor, Action::LinkRefused, None, Outcome::Denied, None)?;
-            Err(AppError::NotFound)
-        }
+    if client.is_none() {
+        let actor = actor.anonymous("unsubscribe link");
+        audit::record(conn, &actor, Action::LinkRefused, None, Outcome::Denied, None)?;
     }
+    Ok(client)
 }
 
-/// Withdraws the named client's consent to email, audited.
+/// Withdraws the named client's consent to email, audited. `false` when the token names no
+/// client: the refusal is audited and kept (the caller answers 404 without rolling it back).
 pub fn withdraw(
     conn: &mut DbConn,
     claims: Option<Claims>,
     actor: &Actor,
     now: NaiveDateTime,
-) -> Result<(), AppError> {
-    let client = find_client(conn, claims, actor)?;
-    clients::withdraw_consent(conn, &client, now)?;
-    let actor = actor.anonymous("client via unsubscribe link");
-    audit::record(conn, &actor, Action::ConsentWithdraw, Some(("client", &client.id)), Outcome::Success, None)
+) -> Result<bool, AppError> {
+    let Some(client) = find_client(conn, claims, actor)? else {
+        return Ok(false);
+    };
+    if client.details.email_consent {
+        clients::withdraw_consent(conn, &client, now)?;
+        let actor = actor.anonymous("client via unsubscribe link");
+        audit::record(
+            conn,
+            &actor,
+            Action::ConsentWithdraw,
+            Some(("client", &client.id)),
+            Outcome::Success,
+            None,
+        )?;
+    }
+    Ok(true)
 }

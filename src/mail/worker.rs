@@ -24,8 +24,9 @@ fn audit_delivery(
 ) -> Result<(), AppError> {
     let actor = Actor::system("mail worker");
     // The server's reply may quote the address; it stays on the outbox row for the therapist.
-    let detail = Some(format!("{} {}", row.kind, row.id));
-    audit::record(conn, &actor, action, row.client_id.as_deref().map(|id| ("client", id)), outcome, detail)
+    let detail = Some(format!("{} {}", row.email.kind.code(), row.id));
+    let client = row.email.client_id.as_deref().map(|id| ("client", id));
+    audit::record(conn, &actor, action, client, outcome, detail)
 }
 
 /// Rows claimed per round.

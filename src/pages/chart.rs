@@ -7,8 +7,8 @@ use crate::audit::{Audited, Subject};
 use crate::charting::bodymap::BodyMap;
 use crate::charting::catalog::{self, Muscle};
 use crate::charting::factors::{self, Factor};
-use crate::charting::findings::{self, Charted, MuscleSide};
-use crate::charting::vocab::{Classification, FactorCategory, FactorSource, FactorStatus, Side, Zone};
+use crate::charting::findings::{self, Charted, MuscleSide, ppt_label};
+use crate::charting::vocab::Zone;
 use crate::clients::model::{self as clients, Client};
 use crate::db::DbConn;
 use crate::error::AppError;
@@ -44,9 +44,10 @@ pub struct HistoryEntry {
     /// When its visit started, in the practice's zone.
     pub date: chrono::NaiveDateTime,
     pub classification: &'static str,
-    pub css: String,
+    pub css: &'static str,
     pub pain_nrs: Option<i32>,
-    pub ppt_kpa: Option<f64>,
+    /// As entered, with kPa beside other units.
+    pub ppt: Option<String>,
 }
 
 /// A muscle (on one side) across visits: its latest status first.
@@ -74,6 +75,8 @@ pub struct Chart {
     pub client: Client,
     pub visits: Vec<VisitRow>,
     pub muscles: Vec<MuscleHistory>,
+    /// Muscles (per side) whose latest finding is active.
+    pub active_count: usize,
     pub factors: Vec<FactorRow>,
     pub candidates: Vec<Muscle>,
     pub map: BodyMap,
@@ -131,7 +134,20 @@ pub fn load(
     let groups = findings::by_muscle_and_side(&history);
     let map = BodyMap::from_findings(groups.iter().map(|g| (&g.latest().finding, &g.latest().muscle)));
     let muscles = groups.iter().map(|group| muscle_history(group, clock)).collect();
-    Ok(Chart { client, visits, muscles, factors, candidates, map, routines, emails, followups, adherence })
+    let active_count = groups.iter().filter(|group| group.is_active()).count();
+    Ok(Chart {
+        client,
+        visits,
+        muscles,
+        active_count,
+        factors,
+        candidates,
+        map,
+        routines,
+        emails,
+        followups,
+        adherence,
+    })
 }
 
 fn factor_rows(
@@ -144,9 +160,9 @@ fn factor_rows(
     factors
         .into_iter()
         .map(|factor| FactorRow {
-            category: FactorCategory::parse(&factor.fields.category).map_or("", FactorCategory::label),
-            status: FactorStatus::parse(&factor.fields.status).map_or("", FactorStatus::label),
-            source: FactorSource::parse(&factor.fields.source).map_or("", FactorSource::label),
+            category: factor.fields.category.label(),
+            status: factor.fields.status.label(),
+            source: factor.fields.source.label(),
             linked: links
                 .remove(&factor.id)
                 .unwrap_or_default()
@@ -163,10 +179,10 @@ fn history_entry(row: &Charted, clock: &Clock) -> HistoryEntry {
     HistoryEntry {
         visit_id: row.finding.visit_id.clone(),
         date: clock.local(row.visit_started_at),
-        classification: Classification::parse(&f.classification).map_or("", Classification::label),
-        css: f.classification.clone(),
+        classification: f.classification.label(),
+        css: f.classification.code(),
+        ppt: ppt_label(f),
         pain_nrs: f.pain_nrs,
-        ppt_kpa: f.ppt_kpa,
     }
 }
 
@@ -174,7 +190,7 @@ fn muscle_history(group: &MuscleSide, clock: &Clock) -> MuscleHistory {
     let latest = group.latest();
     MuscleHistory {
         muscle_name: latest.muscle.name.clone(),
-        side: Side::parse(&latest.finding.fields.side).map_or("", Side::label),
+        side: latest.finding.fields.side.label(),
         latest: history_entry(latest, clock),
         history: group.findings.iter().rev().map(|row| history_entry(row, clock)).collect(),
     }

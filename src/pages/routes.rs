@@ -62,7 +62,7 @@ pub async fn show_chart(
         ctx,
         v: Vocab,
         age: chart.client.age_on(state.clock.today()),
-        active_count: chart.muscles.iter().filter(|m| m.latest.css == "active").count(),
+        active_count: chart.active_count,
         client: chart.client,
         visits: chart.visits,
         muscles: chart.muscles,

@@ -370,6 +370,7 @@ mod tests {
 
     #[test]
     fn the_sealed_content_keeps_its_shape() {
+        use crate::charting::vocab::{Classification, Finding3, PptUnit, Side, View, Zone};
         let at = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap().and_hms_opt(9, 30, 0).unwrap();
         let visit = Visit {
             id: "v1".into(),
@@ -400,26 +401,26 @@ mod tests {
             client_id: "c1".into(),
             fields: FindingFields {
                 muscle_id: "upper-trapezius".into(),
-                side: "left".into(),
+                side: Side::Left,
                 site_label: None,
-                map_view: Some("back".into()),
+                map_view: Some(View::Back),
                 map_x: Some(62.5),
                 map_y: Some(80.0),
-                classification: "active".into(),
-                taut_band: "yes".into(),
-                hypersensitive_spot: "yes".into(),
-                referred_sensation: "nt".into(),
-                pain_recognition: "nt".into(),
-                twitch_response: "no".into(),
-                jump_sign: "nt".into(),
-                restricted_rom: "nt".into(),
-                weakness: "nt".into(),
+                classification: Classification::Active,
+                taut_band: Finding3::Yes,
+                hypersensitive_spot: Finding3::Yes,
+                referred_sensation: Finding3::NotTested,
+                pain_recognition: Finding3::NotTested,
+                twitch_response: Finding3::No,
+                jump_sign: Finding3::NotTested,
+                restricted_rom: Finding3::NotTested,
+                weakness: Finding3::NotTested,
                 pain_nrs: Some(7),
                 ppt_value: Some(3.0),
-                ppt_unit: Some("kg_cm2".into()),
+                ppt_unit: Some(PptUnit::KgPerCm2),
                 ppt_kpa: Some(294.1995),
                 referral_quality: None,
-                referral_zone: Some("temple".into()),
+                referral_zone: Some(Zone::Temple),
                 notes: None,
             },
             created_at: at,

@@ -3,6 +3,8 @@
 
 use std::future::{Ready, ready};
 
+use chrono::NaiveDateTime;
+
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::web::Data;
@@ -10,9 +12,27 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse};
 
 use crate::auth::identity::RequestAuth;
 use crate::error::AppError;
+use crate::time::Clock;
 use crate::web::assets;
 use crate::web::flash::Flash;
 use crate::web::state::AppState;
+
+/// A stored instant, however a template holds it (by value or through references).
+pub trait Instant {
+    fn instant(&self) -> NaiveDateTime;
+}
+
+impl Instant for NaiveDateTime {
+    fn instant(&self) -> NaiveDateTime {
+        *self
+    }
+}
+
+impl<T: Instant> Instant for &T {
+    fn instant(&self) -> NaiveDateTime {
+        (**self).instant()
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct NavUser {
@@ -26,12 +46,29 @@ pub struct Ctx {
     pub user: Option<NavUser>,
     pub csrf_token: String,
     pub flash: Option<Flash>,
+    /// The practice's clock: every time on a page is shown in its zone.
+    pub clock: Clock,
 }
 
 impl Ctx {
     /// A context with nobody signed in and no forms (error pages).
     pub fn bare() -> Ctx {
-        Ctx { user: None, csrf_token: String::new(), flash: None }
+        Ctx { user: None, csrf_token: String::new(), flash: None, clock: Clock::system(chrono_tz::UTC) }
+    }
+
+    /// A stored (UTC) instant as the practice reads it: "2026-11-25 15:58 CET".
+    pub fn time(&self, at_utc: impl Instant) -> String {
+        self.clock.zoned(at_utc.instant()).format("%Y-%m-%d %H:%M %Z").to_string()
+    }
+
+    /// The abbreviation of the practice's zone at a stored (UTC) instant: "CET" or "CEST".
+    pub fn zone(&self, at_utc: impl Instant) -> String {
+        self.clock.zoned(at_utc.instant()).format("%Z").to_string()
+    }
+
+    /// The practice's date of a stored (UTC) instant: "2026-11-25".
+    pub fn date(&self, at_utc: impl Instant) -> String {
+        self.clock.day_of(at_utc.instant()).format("%Y-%m-%d").to_string()
     }
 
     /// The cache-busting URL of a file in static/.
@@ -48,10 +85,11 @@ impl FromRequest for Ctx {
         let Some(auth) = req.extensions().get::<RequestAuth>().cloned() else {
             return ready(Ok(Ctx::bare()));
         };
-        let flash = req
-            .app_data::<Data<AppState>>()
+        let state = req.app_data::<Data<AppState>>();
+        let flash = state
             .and_then(|state| req.cookie(&state.cookie_names.flash))
             .and_then(|cookie| Flash::decode(cookie.value()));
+        let clock = state.map_or_else(|| Clock::system(chrono_tz::UTC), |state| state.clock.clone());
         ready(Ok(Ctx {
             user: auth.identity.map(|i| NavUser {
                 name: i.user.display_name,
@@ -60,6 +98,7 @@ impl FromRequest for Ctx {
             }),
             csrf_token: auth.csrf_token,
             flash,
+            clock,
         }))
     }
 }

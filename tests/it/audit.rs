@@ -27,7 +27,7 @@ async fn admin_actions_are_audited_with_actor_object_and_ip(backend: Backend) {
             .select(audit::AuditEntry::as_select())
             .load(conn)?)
     });
-    let actions: Vec<&str> = rows.iter().map(|r| r.action.as_str()).collect();
+    let actions: Vec<&str> = rows.iter().map(|r| r.action.code()).collect();
     assert_eq!(actions, ["user.update", "user.deactivate", "user.activate", "user.reset_password"]);
     for row in &rows {
         assert_eq!(row.actor_id.as_deref(), Some(me.id.as_str()));

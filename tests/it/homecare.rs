@@ -19,7 +19,8 @@ async fn send(app: &TestApp, browser: &crate::common::Client, routine_id: &str) 
         .assert_redirect(&format!("/routines/{routine_id}"));
     let row = app.with_conn(|conn| myochart::mail::outbox::recent(conn, 1)).remove(0);
     let token = |prefix: &str| {
-        row.body_text
+        row.email
+            .body_text
             .split(&format!("{}/{prefix}/", app.base))
             .nth(1)
             .unwrap()
@@ -223,6 +224,13 @@ async fn unsubscribing_withdraws_consent(backend: Backend) {
     assert!(visitor.get(&format!("/u/{unsubscribe}")).await.contains("Stop home-care emails?"));
     let done = visitor.post(&format!("/u/{unsubscribe}"), &[]).await;
     assert!(done.contains("You will get no more emails"));
+    let again = visitor.get(&format!("/u/{unsubscribe}")).await;
+    assert!(!again.contains("Stop home-care emails?") && again.contains("no more emails"), "not asked twice");
+    let refused = app.audit_actions().iter().filter(|a| *a == "link.refused").count();
+    let forged = visitor.post(&format!("/u/{unsubscribe}x"), &[]).await;
+    assert_eq!(forged.status, 404);
+    let refused_after = app.audit_actions().iter().filter(|a| *a == "link.refused").count();
+    assert_eq!(refused_after, refused + 1, "a refused withdrawal is audited");
     let stored =
         app.with_conn(|conn| myochart::clients::model::find_for_therapist(conn, &client.id, &admin.id));
     assert!(!stored.details.email_consent && stored.email_consent_at.is_some());

@@ -133,7 +133,7 @@ async fn temporary_failures_retry_and_permanent_ones_fail_visibly(backend: Backe
     assert!(reason.contains("550"), "{reason}");
 
     // The therapist sees why, and retries once the address is fixed.
-    let chart = browser.get(&format!("/clients/{}", row.client_id.clone().unwrap())).await;
+    let chart = browser.get(&format!("/clients/{}", row.email.client_id.clone().unwrap())).await;
     assert!(chart.contains("550") && chart.contains("Try again"), "{}", chart.body);
     browser.post(&format!("/outbox/{}/retry", row.id), &[]).await;
     receiver.set_mode(Mode::Accept);
@@ -271,6 +271,7 @@ async fn consent_is_checked_again_at_delivery(backend: Backend) {
     browser.post(&format!("/routines/{}/send", routine.id), &[]).await;
     let row = app.with_conn(|conn| outbox::recent(conn, 1)).remove(0);
     let unsubscribe = row
+        .email
         .body_text
         .split(&format!("{}/u/", app.base))
         .nth(1)

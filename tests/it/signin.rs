@@ -57,6 +57,12 @@ async fn deactivated_accounts_cannot_sign_in(backend: Backend) {
     let page = client.post("/login", &[("email", "gone@example.com"), ("password", PASSWORD)]).await;
     assert_eq!(page.status, 200);
     assert!(page.contains("The email or password is incorrect."));
+    assert_eq!(
+        app.audit_actions().last().map(String::as_str),
+        Some("login.failure"),
+        "the refusal is audited"
+    );
+    assert_eq!(app.user("gone@example.com").failed_logins, 1);
 }
 
 async fn an_account_is_throttled_after_repeated_failures(backend: Backend) {

@@ -4,6 +4,7 @@ use chrono::Utc;
 use myochart::charting::factors::{self, Factor, FactorFields};
 use myochart::charting::findings::Finding;
 use myochart::charting::forms::FindingForm;
+use myochart::charting::vocab::{FactorCategory, FactorSource, FactorStatus};
 use myochart::clients::model::{self as clients, Client, ClientFields};
 use myochart::db::write_tx;
 use myochart::visits::model::{self as visits, Opening, Visit};
@@ -68,10 +69,10 @@ impl TestApp {
 
     pub fn add_factor(&self, client: &Client, finding_ids: &[String]) -> Factor {
         let fields = FactorFields {
-            category: "posture".into(),
+            category: FactorCategory::Posture,
             factor: "Head forward at the desk".into(),
-            source: "observed".into(),
-            status: "suspected".into(),
+            source: FactorSource::Observed,
+            status: FactorStatus::Suspected,
             action: Some("Raise the screen".into()),
             identified_on: Utc::now().date_naive(),
             reviewed_on: None,
