@@ -82,6 +82,22 @@ pub fn create_private_file(file: &Path) -> std::io::Result<()> {
     }
 }
 
+/// Implements `Debug` for a record of personal or clinical data, showing only the named fields
+/// (ids, codes, dates): a log line or a failed assertion never carries names, notes or addresses.
+macro_rules! debug_only {
+    ($name:ident: $($field:ident),* $(,)?) => {
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($name))
+                    $(.field(stringify!($field), &self.$field))*
+                    .finish_non_exhaustive()
+            }
+        }
+    };
+}
+
+pub(crate) use debug_only;
+
 #[cfg(test)]
 mod tests {
     use super::*;

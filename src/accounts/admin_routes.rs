@@ -8,14 +8,14 @@ use serde::Deserialize;
 use crate::accounts::forms::{NewAccountForm, ProfileForm};
 use crate::accounts::model;
 use crate::accounts::views::{EditUserPage, NewUserPage, TemporaryPasswordPage, UsersPage};
-use crate::auth::extractors::{Actor, AdminUser};
+use crate::auth::extractors::Actor;
 use crate::auth::password;
 use crate::auth::users::{self, NewAccount, User};
 use crate::db::paging::{Page, PageRequest};
 use crate::error::{AppError, FieldErrors};
 use crate::web::flash::Flash;
 use crate::web::form::Form;
-use crate::web::page::{Ctx, invalid, ok};
+use crate::web::page::{invalid, ok};
 use crate::web::paging::{Pager, query};
 use crate::web::request::AdminRequest;
 use crate::web::state::AppState;
@@ -45,7 +45,8 @@ pub async fn list_users(req: AdminRequest, params: web::Query<UserQuery>) -> Res
     ok(&UsersPage { ctx, users: page.rows, q, pager })
 }
 
-pub async fn new_user_form(_admin: AdminUser, ctx: Ctx) -> Result<HttpResponse, AppError> {
+pub async fn new_user_form(req: AdminRequest) -> Result<HttpResponse, AppError> {
+    let ctx = req.ctx;
     ok(&NewUserPage { ctx, form: NewAccountForm::initial(), errors: FieldErrors::new() })
 }
 

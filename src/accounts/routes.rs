@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, web};
 use crate::accounts::forms::{LoginForm, PasswordForm, SetupForm};
 use crate::accounts::model::{self, SignIn};
 use crate::accounts::views::{LoginPage, PasswordPage, SetupLinkPage, SetupPage};
-use crate::auth::extractors::{Actor, CurrentUser};
+use crate::auth::extractors::CurrentUser;
 use crate::auth::jwt::Purpose;
 use crate::auth::sessions::Session;
 use crate::auth::users::{self, NewAccount, User, normalize_email};
@@ -14,7 +14,7 @@ use crate::error::{AppError, FieldErrors};
 use crate::web::flash::{Flash, see_other};
 use crate::web::form::Form;
 use crate::web::page::{Ctx, invalid, ok, render};
-use crate::web::request::PublicRequest;
+use crate::web::request::{PublicRequest, SignedInRequest};
 use crate::web::state::AppState;
 
 const WRONG_CREDENTIALS: &str = "The email or password is incorrect.";
@@ -129,11 +129,8 @@ pub async fn login(req: PublicRequest, form: Form<LoginForm>) -> Result<HttpResp
     }
 }
 
-pub async fn logout(
-    state: web::Data<AppState>,
-    CurrentUser(me): CurrentUser,
-    actor: Actor,
-) -> Result<HttpResponse, AppError> {
+pub async fn logout(req: SignedInRequest) -> Result<HttpResponse, AppError> {
+    let SignedInRequest { state, me: CurrentUser(me), actor, .. } = req;
     state.db.write(move |conn| model::sign_out(conn, &me.user, &me.session_id, &actor)).await?;
     let names = &state.cookie_names;
     let mut response = state.see_other("/login", Flash::success("You have signed out."));
@@ -141,18 +138,17 @@ pub async fn logout(
     Ok(response)
 }
 
-pub async fn password_form(CurrentUser(me): CurrentUser, ctx: Ctx) -> Result<HttpResponse, AppError> {
+pub async fn password_form(req: SignedInRequest) -> Result<HttpResponse, AppError> {
+    let SignedInRequest { me: CurrentUser(me), ctx, .. } = req;
     let forced = me.user.must_change_password;
     ok(&PasswordPage { ctx, form: PasswordForm::default(), errors: FieldErrors::new(), forced })
 }
 
 pub async fn change_password(
-    state: web::Data<AppState>,
-    CurrentUser(me): CurrentUser,
-    ctx: Ctx,
-    actor: Actor,
+    req: SignedInRequest,
     form: Form<PasswordForm>,
 ) -> Result<HttpResponse, AppError> {
+    let SignedInRequest { state, me: CurrentUser(me), ctx, actor } = req;
     let form = form.into_inner();
     // The current-password check is a password guess like any sign-in: throttle it alike.
     if let Err(retry_after_secs) =

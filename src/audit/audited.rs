@@ -1,6 +1,7 @@
-//! Audited reads and writes in one call: run the work in one transaction (a write transaction
-//! for changes), then append the audit row for the record it touched, in the same transaction,
-//! so a change and its audit row exist together or not at all.
+//! Audited reads and writes in one call. A change and its audit row are written in one write
+//! transaction, so they exist together or not at all. A read is followed by its audit row on
+//! the same connection; if the row cannot be written the read fails, so nothing is shown
+//! unaudited (reads take no write lock: they must not queue behind writers).
 
 use crate::audit::model::{self, Action, Outcome};
 use crate::auth::extractors::Actor;
@@ -56,8 +57,8 @@ where
     .await
 }
 
-/// Runs `load` and records `action` (a read of clinical data) on the record it returns. The
-/// row is written in the same transaction, so a read that cannot be audited shows nothing.
+/// Runs `load` and records `action` (a read of clinical data) on the record it returns; a read
+/// whose audit row cannot be written returns the error instead of the data.
 pub async fn read<T, F>(db: &Db, actor: Actor, action: Action, load: F) -> Result<T, AppError>
 where
     T: Audited + Send + 'static,

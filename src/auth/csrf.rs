@@ -5,7 +5,7 @@
 
 use actix_web::http::header::{self, HeaderMap};
 use base64::Engine;
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 

@@ -13,11 +13,13 @@ use crate::clients::model as clients;
 use crate::db::DbConn;
 use crate::db::schema::{clients as clients_table, factor_findings, factors, findings};
 use crate::error::AppError;
+use crate::sensitive::debug_only;
+use crate::time::Clock;
 
 /// A client has at most this many factors on the chart.
 const CHART_LIMIT: i64 = 1000;
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[derive(Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = factors)]
 pub struct Factor {
     pub id: String,
@@ -29,8 +31,10 @@ pub struct Factor {
     pub updated_at: NaiveDateTime,
 }
 
+debug_only!(Factor: id, client_id);
+
 /// A factor as entered, already validated.
-#[derive(Debug, Clone, Queryable, Selectable, AsChangeset, Insertable)]
+#[derive(Clone, Queryable, Selectable, AsChangeset, Insertable)]
 #[diesel(table_name = factors, treat_none_as_null = true)]
 pub struct FactorFields {
     pub category: FactorCategory,
@@ -41,6 +45,8 @@ pub struct FactorFields {
     pub identified_on: NaiveDate,
     pub reviewed_on: Option<NaiveDate>,
 }
+
+debug_only!(FactorFields: category, status);
 
 impl Audited for Factor {
     fn subject(&self) -> Subject {
@@ -138,27 +144,39 @@ pub fn choices_for_client(conn: &mut DbConn, client_id: &str) -> Result<Vec<(Str
     Ok(list_for_client(conn, client_id)?.into_iter().map(|f| (f.id, f.fields.factor)).collect())
 }
 
-/// What the factor form offers for a client of `therapist_id`: the client, and the client's
-/// findings as (id, label) to link to.
+/// Which factor form: a new factor for a client, or an existing factor.
+#[derive(Debug, Clone)]
+pub enum FormTarget {
+    NewFor { client_id: String },
+    Existing { factor_id: String },
+}
+
+/// What the factor form shows: the client, the factor being edited with its linked finding ids,
+/// and the client's findings as (id, label) to link to.
+pub struct FormContext {
+    pub client: clients::Client,
+    pub factor: Option<(Factor, Vec<String>)>,
+    pub findings: Vec<(String, String)>,
+}
+
+/// The factor form of a client of `therapist_id` (anyone else's is not found).
 pub fn form_context(
     conn: &mut DbConn,
     therapist_id: &str,
-    client_id: &str,
-) -> Result<(clients::Client, Vec<(String, String)>), AppError> {
-    let client = clients::find_for_therapist(conn, client_id, therapist_id)?;
-    let choices = crate::charting::findings::choices_for_client(conn, &client.id)?;
-    Ok((client, choices))
-}
-
-/// A factor of a client of `therapist_id` with its linked finding ids.
-pub fn find_with_links(
-    conn: &mut DbConn,
-    therapist_id: &str,
-    id: &str,
-) -> Result<(Factor, Vec<String>), AppError> {
-    let factor = find_for_therapist(conn, id, therapist_id)?;
-    let links = links_for_factor(conn, &factor.id)?;
-    Ok((factor, links))
+    target: &FormTarget,
+    clock: &Clock,
+) -> Result<FormContext, AppError> {
+    let (client_id, factor) = match target {
+        FormTarget::NewFor { client_id } => (client_id.clone(), None),
+        FormTarget::Existing { factor_id } => {
+            let factor = find_for_therapist(conn, factor_id, therapist_id)?;
+            let links = links_for_factor(conn, &factor.id)?;
+            (factor.client_id.clone(), Some((factor, links)))
+        }
+    };
+    let client = clients::find_for_therapist(conn, &client_id, therapist_id)?;
+    let findings = crate::charting::findings::choices_for_client(conn, &client.id, clock)?;
+    Ok(FormContext { client, factor, findings })
 }
 
 /// Linked finding ids per factor of a client, in one query.

@@ -19,11 +19,13 @@ use crate::charting::vocab::{
 use crate::db::DbConn;
 use crate::db::schema::{clients, findings, muscles, visits};
 use crate::error::AppError;
+use crate::sensitive::debug_only;
+use crate::time::Clock;
 
 /// More findings than any chart needs; keeps the chart query bounded.
 pub const CHART_LIMIT: i64 = 5000;
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Serialize)]
+#[derive(Clone, Queryable, Selectable, Identifiable, Serialize)]
 #[diesel(table_name = findings)]
 pub struct Finding {
     pub id: String,
@@ -35,8 +37,10 @@ pub struct Finding {
     pub created_at: NaiveDateTime,
 }
 
+debug_only!(Finding: id, visit_id, client_id);
+
 /// A finding as entered, already validated.
-#[derive(Debug, Clone, Queryable, Selectable, AsChangeset, Insertable, Serialize, serde::Deserialize)]
+#[derive(Clone, Queryable, Selectable, AsChangeset, Insertable, Serialize, serde::Deserialize)]
 #[diesel(table_name = findings, treat_none_as_null = true)]
 pub struct FindingFields {
     pub muscle_id: String,
@@ -62,6 +66,8 @@ pub struct FindingFields {
     pub referral_zone: Option<Zone>,
     pub notes: Option<String>,
 }
+
+debug_only!(FindingFields: muscle_id, side, classification);
 
 impl FindingFields {
     /// Each criterion with its answer, in the order they are shown.
@@ -119,14 +125,14 @@ impl Charted {
         label(&self.muscle.name, self.finding.fields.side)
     }
 
-    /// The label in a list of choices, where the same point recurs across visits:
-    /// "Upper trapezius (left), active, 2026-11-20".
-    pub fn choice_label(&self) -> String {
+    /// The label in a list of choices, where the same point recurs across visits, with the
+    /// visit's start in the practice's zone: "Upper trapezius (left), active, 2026-11-20 09:30".
+    pub fn choice_label(&self, clock: &Clock) -> String {
         format!(
             "{}, {}, {}",
             self.label(),
             self.finding.fields.classification.label().to_lowercase(),
-            self.visit_started_at.format("%Y-%m-%d")
+            clock.local(self.visit_started_at).format("%Y-%m-%d %H:%M")
         )
     }
 }
@@ -243,11 +249,30 @@ pub fn list_for_client(conn: &mut DbConn, client_id: &str) -> Result<Vec<Charted
 
 /// A client's findings, newest first, as (id, choice label): what a factor or a follow-up can
 /// be about.
-pub fn choices_for_client(conn: &mut DbConn, client_id: &str) -> Result<Vec<(String, String)>, AppError> {
+pub fn choices_for_client(
+    conn: &mut DbConn,
+    client_id: &str,
+    clock: &Clock,
+) -> Result<Vec<(String, String)>, AppError> {
     Ok(list_for_client(conn, client_id)?
         .iter()
         .rev()
-        .map(|row| (row.finding.id.clone(), row.choice_label()))
+        .map(|row| (row.finding.id.clone(), row.choice_label(clock)))
+        .collect())
+}
+
+/// A client's trigger points as they stand (the latest finding of each muscle and side), as
+/// (id, label): what a follow-up can be about. A point copied forward into later visits is
+/// listed once, by its latest check.
+pub fn current_points_for_client(
+    conn: &mut DbConn,
+    client_id: &str,
+    clock: &Clock,
+) -> Result<Vec<(String, String)>, AppError> {
+    let history = list_for_client(conn, client_id)?;
+    Ok(by_muscle_and_side(&history)
+        .iter()
+        .map(|group| (group.latest().finding.id.clone(), group.latest().choice_label(clock)))
         .collect())
 }
 
@@ -315,6 +340,7 @@ mod tests {
             ]
         );
         assert_eq!(history[0].label(), "upper-trapezius (left)");
-        assert_eq!(history[0].choice_label(), "upper-trapezius (left), active, 2026-11-01");
+        let clock = Clock::system(chrono_tz::UTC);
+        assert_eq!(history[0].choice_label(&clock), "upper-trapezius (left), active, 2026-11-01 09:00");
     }
 }

@@ -11,12 +11,13 @@ use crate::charting::vocab::{
     Side, View, Zone,
 };
 use crate::error::FieldErrors;
+use crate::sensitive::debug_only;
 use crate::web::fields::{Checker, LONG_TEXT, SHORT_TEXT};
 
 /// Pressure-pain thresholds above this many kPa are typing errors.
 const MAX_PPT_KPA: f64 = 2000.0;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(default)]
 pub struct FindingForm {
     pub muscle_id: String,
@@ -41,6 +42,8 @@ pub struct FindingForm {
     pub referral_zone: String,
     pub notes: String,
 }
+
+debug_only!(FindingForm: muscle_id, side);
 
 impl Default for FindingForm {
     /// A blank finding: every criterion "not tested", pressure in kg/cm².
@@ -217,7 +220,7 @@ fn parse_coordinate(c: &mut Checker, field: &'static str, value: &str, max: f64)
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct FactorForm {
     pub category: String,
@@ -230,6 +233,8 @@ pub struct FactorForm {
     /// Linked findings; one `finding_ids` field per ticked box.
     pub finding_ids: Vec<String>,
 }
+
+debug_only!(FactorForm: category);
 
 impl FactorForm {
     /// A new factor, identified today (the practice's date).

@@ -8,7 +8,7 @@ use crate::audit::audited;
 use crate::audit::model::Action;
 use crate::auth::extractors::TherapistUser;
 use crate::charting::catalog::{self, CatalogFilter};
-use crate::charting::factors;
+use crate::charting::factors::{self, FormTarget};
 use crate::charting::forms::{FactorForm, MuscleForm};
 use crate::charting::views::{FactorPage, MuscleFormPage, MusclesPage, Vocab};
 use crate::charting::vocab::{Region, Zone};
@@ -24,26 +24,31 @@ fn chart_url(client_id: &str) -> String {
     format!("/clients/{client_id}")
 }
 
-/// The factor form for a client of this therapist, new (`factor_id` None) or an existing one.
+/// The factor form of this therapist's client, in one read: blank, as stored, or as typed
+/// with its errors.
 async fn factor_page(
     state: &AppState,
     me: &TherapistUser,
     ctx: Ctx,
-    client_id: String,
-    factor_id: Option<String>,
-    form: FactorForm,
-    errors: FieldErrors,
+    target: FormTarget,
+    typed: Option<(FactorForm, FieldErrors)>,
 ) -> Result<FactorPage, AppError> {
-    let therapist = me.id().to_owned();
-    let (client, findings) =
-        state.db.run(move |conn| factors::form_context(conn, &therapist, &client_id)).await?;
+    let (therapist, clock, today) = (me.id().to_owned(), state.clock.clone(), state.clock.today());
+    let context = state.db.run(move |conn| factors::form_context(conn, &therapist, &target, &clock)).await?;
+    let factor_id = context.factor.as_ref().map(|(factor, _)| factor.id.clone());
+    let (form, errors) = match (typed, context.factor) {
+        (Some(typed), _) => typed,
+        (None, Some((factor, links))) => (FactorForm::from_factor(&factor, links), FieldErrors::new()),
+        (None, None) => (FactorForm::initial(today), FieldErrors::new()),
+    };
+    let (client, findings) = (context.client, context.findings);
     Ok(FactorPage { ctx, v: Vocab, client, factor_id, form, errors, findings })
 }
 
 pub async fn new_factor_form(req: TherapistRequest, id: web::Path<String>) -> Result<HttpResponse, AppError> {
     let TherapistRequest { state, me, ctx, .. } = req;
-    let form = FactorForm::initial(state.clock.today());
-    ok(&factor_page(&state, &me, ctx, id.into_inner(), None, form, FieldErrors::new()).await?)
+    let target = FormTarget::NewFor { client_id: id.into_inner() };
+    ok(&factor_page(&state, &me, ctx, target, None).await?)
 }
 
 pub async fn create_factor(
@@ -55,7 +60,10 @@ pub async fn create_factor(
     let (client_id, form) = (id.into_inner(), form.into_inner());
     let fields = match form.validate(state.clock.today()) {
         Ok(fields) => fields,
-        Err(errors) => return invalid(&factor_page(&state, &me, ctx, client_id, None, form, errors).await?),
+        Err(errors) => {
+            let target = FormTarget::NewFor { client_id };
+            return invalid(&factor_page(&state, &me, ctx, target, Some((form, errors))).await?);
+        }
     };
     let (therapist, links, now) = (me.id().to_owned(), form.finding_ids, state.clock.now());
     let record = move |conn: &mut DbConn| factors::insert(conn, &therapist, &client_id, &fields, &links, now);
@@ -68,10 +76,8 @@ pub async fn edit_factor_form(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let TherapistRequest { state, me, ctx, .. } = req;
-    let (therapist, id) = (me.id().to_owned(), id.into_inner());
-    let (factor, links) = state.db.run(move |conn| factors::find_with_links(conn, &therapist, &id)).await?;
-    let form = FactorForm::from_factor(&factor, links);
-    ok(&factor_page(&state, &me, ctx, factor.client_id, Some(factor.id), form, FieldErrors::new()).await?)
+    let target = FormTarget::Existing { factor_id: id.into_inner() };
+    ok(&factor_page(&state, &me, ctx, target, None).await?)
 }
 
 pub async fn update_factor(
@@ -84,10 +90,8 @@ pub async fn update_factor(
     let fields = match form.validate(state.clock.today()) {
         Ok(fields) => fields,
         Err(errors) => {
-            let (owner, target) = (therapist.clone(), id.clone());
-            let (factor, _) =
-                state.db.run(move |conn| factors::find_with_links(conn, &owner, &target)).await?;
-            return invalid(&factor_page(&state, &me, ctx, factor.client_id, Some(id), form, errors).await?);
+            let target = FormTarget::Existing { factor_id: id };
+            return invalid(&factor_page(&state, &me, ctx, target, Some((form, errors))).await?);
         }
     };
     let (links, now) = (form.finding_ids, state.clock.now());
@@ -116,7 +120,8 @@ pub async fn list_muscles(
     ok(&MusclesPage { ctx, v: Vocab, muscles, zone, region })
 }
 
-pub async fn new_muscle_form(_me: TherapistUser, ctx: Ctx) -> Result<HttpResponse, AppError> {
+pub async fn new_muscle_form(req: TherapistRequest) -> Result<HttpResponse, AppError> {
+    let ctx = req.ctx;
     ok(&MuscleFormPage { ctx, v: Vocab, form: MuscleForm::default(), errors: FieldErrors::new() })
 }
 

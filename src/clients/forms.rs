@@ -5,9 +5,10 @@ use serde::Deserialize;
 
 use crate::clients::model::{Client, ClientFields};
 use crate::error::FieldErrors;
+use crate::sensitive::debug_only;
 use crate::web::fields::{Checker, LONG_TEXT, SHORT_TEXT};
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct ClientForm {
     pub first_name: String,
@@ -25,6 +26,8 @@ pub struct ClientForm {
     pub emergency_contact: String,
     pub notes: String,
 }
+
+debug_only!(ClientForm:);
 
 fn text(value: &Option<String>) -> String {
     value.clone().unwrap_or_default()

@@ -15,7 +15,7 @@ use crate::db::paging::{Page, PageRequest};
 use crate::error::{AppError, FieldErrors};
 use crate::web::flash::Flash;
 use crate::web::form::Form;
-use crate::web::page::{Ctx, invalid, ok};
+use crate::web::page::{invalid, ok};
 use crate::web::paging::{Pager, query};
 use crate::web::request::TherapistRequest;
 use crate::web::state::AppState;
@@ -73,7 +73,8 @@ pub async fn list_clients(
     })
 }
 
-pub async fn new_client_form(_me: TherapistUser, ctx: Ctx) -> Result<HttpResponse, AppError> {
+pub async fn new_client_form(req: TherapistRequest) -> Result<HttpResponse, AppError> {
+    let ctx = req.ctx;
     ok(&ClientFormPage { ctx, client: None, form: ClientForm::default(), errors: FieldErrors::new() })
 }
 

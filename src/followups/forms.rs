@@ -6,9 +6,10 @@ use serde::Deserialize;
 use crate::error::FieldErrors;
 use crate::followups::model::FollowupFields;
 use crate::followups::schedule::{ReasonKind, Repeat, RepeatUnit};
+use crate::sensitive::debug_only;
 use crate::web::fields::{Checker, SHORT_TEXT};
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct FollowupForm {
     pub due_date: String,
@@ -24,6 +25,8 @@ pub struct FollowupForm {
     pub repeat_until: String,
     pub repeat_count: String,
 }
+
+debug_only!(FollowupForm: due_date, reason_kind);
 
 impl FollowupForm {
     /// A new follow-up, due in a week.

@@ -12,12 +12,13 @@ use crate::db::DbConn;
 use crate::db::schema::{clients, followups};
 use crate::error::AppError;
 use crate::followups::schedule::{self, FollowupStatus, Repeat, RepeatUnit};
+use crate::sensitive::debug_only;
 use crate::time::Clock;
 
 /// Enough for any dashboard; keeps the queries bounded.
 const LIMIT: i64 = 1000;
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[derive(Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = followups)]
 pub struct Followup {
     pub id: String,
@@ -42,6 +43,8 @@ pub struct Followup {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
+
+debug_only!(Followup: id, client_id, therapist_id, status, due_date);
 
 impl Followup {
     pub fn repeat(&self) -> Option<Repeat> {
@@ -263,20 +266,27 @@ pub struct FormContext {
 }
 
 /// The follow-up form for a client of `therapist_id`.
-pub fn form_context(conn: &mut DbConn, therapist_id: &str, client_id: &str) -> Result<FormContext, AppError> {
+pub fn form_context(
+    conn: &mut DbConn,
+    therapist_id: &str,
+    client_id: &str,
+    clock: &Clock,
+) -> Result<FormContext, AppError> {
     let client = clients_model::find_for_therapist(conn, client_id, therapist_id)?;
-    let findings = findings::choices_for_client(conn, &client.id)?;
+    let findings = findings::current_points_for_client(conn, &client.id, clock)?;
     let factors = factors::choices_for_client(conn, &client.id)?;
     Ok(FormContext { client, findings, factors })
 }
 
 /// A follow-up with its client's name, for lists that span clients.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct WithClient {
     pub followup: Followup,
     pub first_name: String,
     pub last_name: String,
 }
+
+debug_only!(WithClient: followup);
 
 /// The therapist's open follow-ups with due dates in `from..=until` (either end open), soonest
 /// first, with their clients' names.

@@ -31,7 +31,8 @@ async fn form_page(
     errors: FieldErrors,
 ) -> Result<FollowupPage, AppError> {
     let therapist = me.id().to_owned();
-    let context = state.db.run(move |conn| model::form_context(conn, &therapist, &client_id)).await?;
+    let clock = state.clock.clone();
+    let context = state.db.run(move |conn| model::form_context(conn, &therapist, &client_id, &clock)).await?;
     let timezone = state.clock.tz().name().to_owned();
     let model::FormContext { client, findings, factors } = context;
     Ok(FollowupPage { ctx, v: FollowupVocab, client, form, errors, timezone, findings, factors })

@@ -56,10 +56,10 @@ fn row_input(
             exercise_id: exercise.id.clone(),
             include: true,
             order: (item.position + 1).to_string(),
-            seconds: item.seconds.to_string(),
-            repetitions: item.repetitions.to_string(),
-            times_per_day: item.times_per_day.to_string(),
-            notes: item.notes.clone().unwrap_or_default(),
+            seconds: item.fields.seconds.to_string(),
+            repetitions: item.fields.repetitions.to_string(),
+            times_per_day: item.fields.times_per_day.to_string(),
+            notes: item.fields.notes.clone().unwrap_or_default(),
         },
         None => RowInput {
             exercise_id: exercise.id.clone(),
@@ -83,7 +83,7 @@ pub fn propose(conn: &mut DbConn, therapist_id: &str, client_id: &str) -> Result
         None => Vec::new(),
     };
     let muscle_ids: Vec<String> = active.iter().map(|(id, _)| id.clone()).collect();
-    let draft_ids: Vec<String> = draft_items.iter().filter_map(|i| i.exercise_id.clone()).collect();
+    let draft_ids: Vec<String> = draft_items.iter().filter_map(|i| i.fields.exercise_id.clone()).collect();
     let mut exercises = library::for_muscles(conn, &muscle_ids)?;
     for extra in library::by_ids(conn, &draft_ids)? {
         if !exercises.iter().any(|e| e.id == extra.id) {
@@ -95,7 +95,8 @@ pub fn propose(conn: &mut DbConn, therapist_id: &str, client_id: &str) -> Result
         .into_iter()
         .enumerate()
         .map(|(position, exercise)| {
-            let saved = draft_items.iter().find(|i| i.exercise_id.as_deref() == Some(exercise.id.as_str()));
+            let saved =
+                draft_items.iter().find(|i| i.fields.exercise_id.as_deref() == Some(exercise.id.as_str()));
             BuilderRow {
                 input: row_input(&exercise, position, saved, draft.is_none()),
                 muscle_name: names.get(&exercise.muscle_id).cloned().unwrap_or_default(),

@@ -6,9 +6,10 @@ use serde::Deserialize;
 use crate::error::FieldErrors;
 use crate::homecare::library::{Exercise, ExerciseKind, Tool};
 use crate::homecare::model::ItemFields;
+use crate::sensitive::debug_only;
 use crate::web::fields::{Checker, LONG_TEXT};
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct RoutineForm {
     pub intro: String,
@@ -21,8 +22,10 @@ pub struct RoutineForm {
     pub notes: Vec<String>,
 }
 
+debug_only!(RoutineForm: exercise_id);
+
 /// One row as typed.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct RowInput {
     pub exercise_id: String,
     pub include: bool,
@@ -32,6 +35,8 @@ pub struct RowInput {
     pub times_per_day: String,
     pub notes: String,
 }
+
+debug_only!(RowInput: exercise_id, include);
 
 impl RoutineForm {
     /// The rows, aligned by position.
@@ -168,6 +173,13 @@ pub struct DoneForm {
     pub item_id: String,
     /// "1" to record, "0" to take back.
     pub done: String,
+}
+
+impl DoneForm {
+    /// Whether the item is ticked (anything but an explicit "0").
+    pub fn done(&self) -> bool {
+        self.done != "0"
+    }
 }
 
 /// The client's pain today.

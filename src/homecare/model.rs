@@ -9,6 +9,7 @@ use crate::clients::model::{self as clients_model, Client};
 use crate::db::DbConn;
 use crate::db::schema::{clients, routine_items, routines};
 use crate::error::AppError;
+use crate::sensitive::debug_only;
 use crate::vocab::vocabulary;
 
 vocabulary!(
@@ -22,7 +23,7 @@ vocabulary!(
 /// A client has at most this many routine versions on the chart.
 const VERSION_LIMIT: i64 = 200;
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[derive(Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = routines)]
 pub struct Routine {
     pub id: String,
@@ -36,6 +37,8 @@ pub struct Routine {
     pub updated_at: NaiveDateTime,
 }
 
+debug_only!(Routine: id, client_id, version, status);
+
 impl Routine {
     pub fn is_sent(&self) -> bool {
         self.status == RoutineStatus::Sent
@@ -48,23 +51,22 @@ impl Audited for Routine {
     }
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Clone, Queryable, Selectable)]
 #[diesel(table_name = routine_items)]
 pub struct RoutineItem {
     pub id: String,
     pub routine_id: String,
     pub position: i32,
-    pub exercise_id: Option<String>,
-    pub title: String,
-    pub instructions: String,
-    pub seconds: i32,
-    pub repetitions: i32,
-    pub times_per_day: i32,
-    pub notes: Option<String>,
+    /// What the client is asked to do, and the dose.
+    #[diesel(embed)]
+    pub fields: ItemFields,
 }
 
+debug_only!(RoutineItem: id, routine_id, position);
+
 /// An item as the therapist set it, already validated.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = routine_items)]
 pub struct ItemFields {
     pub exercise_id: Option<String>,
     pub title: String,
@@ -74,6 +76,8 @@ pub struct ItemFields {
     pub times_per_day: i32,
     pub notes: Option<String>,
 }
+
+debug_only!(ItemFields: exercise_id);
 
 const FINAL: &str = "This routine was sent and is kept exactly as sent. Build a new version instead.";
 
@@ -127,13 +131,7 @@ fn replace_items(conn: &mut DbConn, routine_id: &str, items: &[ItemFields]) -> R
                 routine_items::id.eq(uuid::Uuid::now_v7().to_string()),
                 routine_items::routine_id.eq(routine_id),
                 routine_items::position.eq(i32::try_from(position).unwrap_or(i32::MAX)),
-                routine_items::exercise_id.eq(&item.exercise_id),
-                routine_items::title.eq(&item.title),
-                routine_items::instructions.eq(&item.instructions),
-                routine_items::seconds.eq(item.seconds),
-                routine_items::repetitions.eq(item.repetitions),
-                routine_items::times_per_day.eq(item.times_per_day),
-                routine_items::notes.eq(&item.notes),
+                item,
             ))
             .execute(conn)?;
     }

@@ -68,7 +68,7 @@ pub async fn mark_done(
     let PublicRequest { state, actor, .. } = req;
     let (token, form) = (token.into_inner(), form.into_inner());
     let access = resolve(&state, &token, actor).await?;
-    let (today, now, done) = (state.clock.today(), state.clock.now(), form.done != "0");
+    let (today, now, done) = (state.clock.today(), state.clock.now(), form.done());
     state.db.write(move |conn| links::check_in(conn, &access, &form.item_id, today, done, now)).await?;
     Ok(private(see_other(&link_url(&token))))
 }

@@ -17,20 +17,16 @@ use crate::pages::views::{AdminClientsPage, ChartPage, HomePage};
 use crate::pages::{assignments, chart};
 use crate::web::flash::Flash;
 use crate::web::form::Form;
-use crate::web::page::{Ctx, ok};
+use crate::web::page::ok;
 use crate::web::paging::{Pager, query};
-use crate::web::request::{AdminRequest, TherapistRequest};
-use crate::web::state::AppState;
+use crate::web::request::{AdminRequest, SignedInRequest, TherapistRequest};
 
 const ASSIGNMENTS_PAGE_SIZE: i64 = 25;
 /// The dashboard looks this many days ahead.
 const DASHBOARD_DAYS: i64 = 7;
 
-pub async fn home(
-    state: web::Data<AppState>,
-    CurrentUser(me): CurrentUser,
-    ctx: Ctx,
-) -> Result<HttpResponse, AppError> {
+pub async fn home(req: SignedInRequest) -> Result<HttpResponse, AppError> {
+    let SignedInRequest { state, me: CurrentUser(me), ctx, .. } = req;
     let today = state.clock.today();
     let dashboard = if me.user.is_therapist {
         let (therapist, until) = (me.user.id.clone(), today + chrono::Duration::days(DASHBOARD_DAYS));

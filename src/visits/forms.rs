@@ -4,6 +4,7 @@ use serde::Deserialize;
 
 use crate::charting::vocab::Technique;
 use crate::error::FieldErrors;
+use crate::sensitive::debug_only;
 use crate::time::Clock;
 use crate::visits::model::{Opening, Visit, VisitFields};
 use crate::web::fields::{Checker, LONG_TEXT, SHORT_TEXT};
@@ -19,7 +20,7 @@ pub struct NewVisitForm {
 }
 
 /// The SOAP note of a draft visit.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct VisitForm {
     pub started_at: String,
@@ -35,6 +36,8 @@ pub struct VisitForm {
     pub pain_after: String,
     pub notes: String,
 }
+
+debug_only!(VisitForm: started_at);
 
 fn duration(c: &mut Checker, value: &str) -> i32 {
     match c.int_in("duration_minutes", value, 5..=480, "The duration") {
@@ -127,11 +130,13 @@ impl VisitForm {
 }
 
 /// A correction to a signed visit.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct AddendumForm {
     pub body: String,
 }
+
+debug_only!(AddendumForm:);
 
 impl AddendumForm {
     pub fn validate(&self) -> Result<String, FieldErrors> {

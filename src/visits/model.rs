@@ -17,13 +17,14 @@ use crate::clients::model::{self as clients, Client};
 use crate::db::DbConn;
 use crate::db::schema::{addenda, clients as clients_table, findings as findings_table, users, visits};
 use crate::error::AppError;
+use crate::sensitive::debug_only;
 
 /// A client's timeline shows at most this many visits.
 pub const TIMELINE_LIMIT: i64 = 500;
 
 const LOCKED: &str = "This visit is signed and can no longer be changed. Add an addendum instead.";
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[derive(Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = visits)]
 pub struct Visit {
     pub id: String,
@@ -38,6 +39,8 @@ pub struct Visit {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
+
+debug_only!(Visit: id, client_id, therapist_id, signed_at);
 
 impl Visit {
     pub fn is_signed(&self) -> bool {
@@ -62,7 +65,7 @@ impl Audited for Visit {
 
 /// The editable part of a draft visit, already validated. The order of the fields is part of
 /// the seal (see [`content_hash`]).
-#[derive(Debug, Clone, Queryable, Selectable, AsChangeset, Insertable, Serialize)]
+#[derive(Clone, Queryable, Selectable, AsChangeset, Insertable, Serialize)]
 #[diesel(table_name = visits, treat_none_as_null = true)]
 pub struct VisitFields {
     pub started_at: NaiveDateTime,
@@ -78,7 +81,9 @@ pub struct VisitFields {
     pub notes: Option<String>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+debug_only!(VisitFields: started_at, duration_minutes);
+
+#[derive(Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = addenda)]
 pub struct Addendum {
     pub id: String,
@@ -87,6 +92,8 @@ pub struct Addendum {
     pub body: String,
     pub created_at: NaiveDateTime,
 }
+
+debug_only!(Addendum: id, visit_id, author_id, created_at);
 
 impl Audited for Addendum {
     fn subject(&self) -> Subject {

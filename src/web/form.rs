@@ -24,7 +24,15 @@ impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let body = Bytes::from_request(req, payload);
+        let is_form = req
+            .headers()
+            .get(actix_web::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
         Box::pin(async move {
+            if !is_form {
+                return Err(AppError::BadRequest("The request was not a form.".into()));
+            }
             let body = body.await.map_err(|e| match e.as_response_error().status_code().as_u16() {
                 413 => AppError::PayloadTooLarge,
                 _ => AppError::BadRequest("The form could not be read.".into()),

@@ -8,7 +8,7 @@ use actix_web::dev::Payload;
 use actix_web::web::Data;
 use actix_web::{FromRequest, HttpRequest};
 
-use crate::auth::extractors::{Actor, AdminUser, TherapistUser};
+use crate::auth::extractors::{Actor, AdminUser, CurrentUser, TherapistUser};
 use crate::error::AppError;
 use crate::web::page::Ctx;
 use crate::web::state::AppState;
@@ -39,6 +39,14 @@ pub struct TherapistRequest {
     pub actor: Actor,
 }
 
+/// A request from any signed-in user (their own account, the home page).
+pub struct SignedInRequest {
+    pub state: Data<AppState>,
+    pub me: CurrentUser,
+    pub ctx: Ctx,
+    pub actor: Actor,
+}
+
 /// A request from a signed-in admin.
 pub struct AdminRequest {
     pub state: Data<AppState>,
@@ -64,6 +72,18 @@ impl FromRequest for TherapistRequest {
         ready((|| {
             let me = take(req)?;
             Ok(TherapistRequest { state: state(req)?, me, ctx: take(req)?, actor: take(req)? })
+        })())
+    }
+}
+
+impl FromRequest for SignedInRequest {
+    type Error = AppError;
+    type Future = Ready<Result<SignedInRequest, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready((|| {
+            let me = take(req)?;
+            Ok(SignedInRequest { state: state(req)?, me, ctx: take(req)?, actor: take(req)? })
         })())
     }
 }

@@ -72,7 +72,7 @@ async fn the_builder_proposes_items_for_active_trigger_points(backend: Backend) 
     let routine_id = routine_url.trim_start_matches("/routines/");
     let items = app.with_conn(|conn| myochart::homecare::model::items(conn, routine_id));
     assert_eq!(items.len(), 2);
-    assert_eq!(items[0].exercise_id.as_deref(), Some(ids[1].as_str()));
+    assert_eq!(items[0].fields.exercise_id.as_deref(), Some(ids[1].as_str()));
     assert!(first > 0);
 
     let bad: Vec<(&str, &str)> =
