@@ -11,7 +11,7 @@ use crate::config::DatabaseUrl;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::web::state::AppState;
-use crate::{charting, homecare, routes, web};
+use crate::{audit, charting, homecare, routes, web};
 
 /// Opens the database (running pending migrations) and brings the shipped catalogs up to date:
 /// what every command needs before it touches data.
@@ -67,7 +67,9 @@ pub fn server(state: aweb::Data<AppState>, listener: TcpListener) -> std::io::Re
         App::new()
             .app_data(state.clone())
             .configure(|cfg| extractor_configs(cfg, max_form_bytes))
+            .app_data(routes::RouteTable(routes::ROUTES))
             .configure(routes::configure)
+            .wrap(from_fn(audit::declared::record_reads))
             .wrap(from_fn(web::csrf::verify))
             .wrap(from_fn(web::sessions::resolve))
             .wrap(security_headers(https))

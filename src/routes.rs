@@ -5,15 +5,34 @@
 use actix_web::dev::ResourceDef;
 use actix_web::{HttpRequest, web};
 
+use crate::audit::model::Action;
 use crate::error::AppError;
-pub use crate::web::access::{Access, RouteInfo};
+pub use crate::web::access::{Access, Reads, RouteInfo, RouteTable};
 use crate::{accounts, audit, charting, clients, followups, homecare, mail, pages, visits, web as site};
 
+/// `reads(Action)` or `reads(Action, "kind")`: what `audit::declared` records for a page.
+macro_rules! reads {
+    () => {
+        None
+    };
+    ($action:ident) => {
+        Some(Reads { action: Action::$action.code(), object: None })
+    };
+    ($action:ident, $object:literal) => {
+        Some(Reads { action: Action::$action.code(), object: Some($object) })
+    };
+}
+
 macro_rules! route_table {
-    ($($method:ident $path:literal => $handler:path, $access:ident;)*) => {
+    ($($method:ident $path:literal => $handler:path, $access:ident $(, reads($($read:tt)*))?;)*) => {
         /// The route table.
         pub const ROUTES: &[RouteInfo] = &[
-            $(RouteInfo { method: stringify!($method), path: $path, access: Access::$access },)*
+            $(RouteInfo {
+                method: stringify!($method),
+                path: $path,
+                access: Access::$access,
+                reads: reads!($($($read)*)?),
+            },)*
         ];
 
         /// Registers every route (GET ones answer HEAD too), plus the 404/405 fallback.
@@ -38,7 +57,7 @@ route_table! {
     get  "/login"                                => accounts::routes::login_form, Public;
     post "/login"                                => accounts::routes::login, Public;
     post "/logout"                               => accounts::routes::logout, SignedIn;
-    get  "/"                                     => pages::routes::home, SignedIn;
+    get  "/"                                     => pages::routes::home, SignedIn, reads(DashboardView);
     get  "/account/password"                     => accounts::routes::password_form, SignedIn;
     post "/account/password"                     => accounts::routes::change_password, SignedIn;
     get  "/admin/users"                          => accounts::admin_routes::list_users, Admin;
@@ -49,46 +68,46 @@ route_table! {
     post "/admin/users/{id}/deactivate"          => accounts::admin_routes::deactivate_user, Admin;
     post "/admin/users/{id}/activate"            => accounts::admin_routes::activate_user, Admin;
     post "/admin/users/{id}/reset-password"      => accounts::admin_routes::reset_password, Admin;
-    get  "/admin/audit"                          => audit::routes::list_audit, Admin;
-    get  "/admin/clients"                        => pages::routes::list_assignments, Admin;
+    get  "/admin/audit"                          => audit::routes::list_audit, Admin, reads(AuditView);
+    get  "/admin/clients"                        => pages::routes::list_assignments, Admin, reads(AssignmentsView);
     post "/admin/clients/{id}/reassign"          => pages::routes::reassign_client, Admin;
-    get  "/clients"                              => clients::routes::list_clients, Therapist;
+    get  "/clients"                              => clients::routes::list_clients, Therapist, reads(ClientList);
     get  "/clients/new"                          => clients::routes::new_client_form, Therapist;
     post "/clients/new"                          => clients::routes::create_client, Therapist;
-    get  "/clients/{id}"                         => pages::routes::show_chart, Therapist;
-    get  "/clients/{id}/edit"                    => clients::routes::edit_client_form, Therapist;
-    post "/clients/{id}/edit"                    => clients::routes::update_client, Therapist;
+    get  "/clients/{id}"                         => pages::routes::show_chart, Therapist, reads(ClientView, "client");
+    get  "/clients/{id}/edit"                    => clients::routes::edit_client_form, Therapist, reads(ClientView, "client");
+    post "/clients/{id}/edit"                    => clients::routes::update_client, Therapist, reads(ClientView, "client");
     post "/clients/{id}/archive"                 => clients::routes::archive_client, Therapist;
     post "/clients/{id}/restore"                 => clients::routes::restore_client, Therapist;
-    get  "/clients/{id}/visits/new"              => visits::routes::new_visit_form, Therapist;
-    post "/clients/{id}/visits/new"              => visits::routes::create_visit, Therapist;
-    get  "/clients/{id}/factors/new"             => charting::routes::new_factor_form, Therapist;
-    post "/clients/{id}/factors/new"             => charting::routes::create_factor, Therapist;
-    get  "/factors/{id}/edit"                    => charting::routes::edit_factor_form, Therapist;
-    post "/factors/{id}/edit"                    => charting::routes::update_factor, Therapist;
-    get  "/visits/{id}"                          => visits::routes::show_visit, Therapist;
-    post "/visits/{id}"                          => visits::routes::update_visit, Therapist;
-    post "/visits/{id}/sign"                     => visits::routes::sign_visit, Therapist;
-    post "/visits/{id}/addenda"                  => visits::routes::add_addendum, Therapist;
-    post "/visits/{id}/findings"                 => visits::finding_routes::add_finding, Therapist;
-    get  "/findings/{id}/edit"                   => visits::finding_routes::edit_finding_form, Therapist;
-    post "/findings/{id}/edit"                   => visits::finding_routes::update_finding, Therapist;
+    get  "/clients/{id}/visits/new"              => visits::routes::new_visit_form, Therapist, reads(ClientView, "client");
+    post "/clients/{id}/visits/new"              => visits::routes::create_visit, Therapist, reads(ClientView, "client");
+    get  "/clients/{id}/factors/new"             => charting::routes::new_factor_form, Therapist, reads(ClientView, "client");
+    post "/clients/{id}/factors/new"             => charting::routes::create_factor, Therapist, reads(ClientView, "client");
+    get  "/factors/{id}/edit"                    => charting::routes::edit_factor_form, Therapist, reads(FactorView, "factor");
+    post "/factors/{id}/edit"                    => charting::routes::update_factor, Therapist, reads(FactorView, "factor");
+    get  "/visits/{id}"                          => visits::routes::show_visit, Therapist, reads(VisitView, "visit");
+    post "/visits/{id}"                          => visits::routes::update_visit, Therapist, reads(VisitView, "visit");
+    post "/visits/{id}/sign"                     => visits::routes::sign_visit, Therapist, reads(VisitView, "visit");
+    post "/visits/{id}/addenda"                  => visits::routes::add_addendum, Therapist, reads(VisitView, "visit");
+    post "/visits/{id}/findings"                 => visits::finding_routes::add_finding, Therapist, reads(VisitView, "visit");
+    get  "/findings/{id}/edit"                   => visits::finding_routes::edit_finding_form, Therapist, reads(FindingView, "finding");
+    post "/findings/{id}/edit"                   => visits::finding_routes::update_finding, Therapist, reads(FindingView, "finding");
     post "/findings/{id}/delete"                 => visits::finding_routes::delete_finding, Therapist;
     get  "/muscles"                              => charting::routes::list_muscles, Therapist;
     get  "/muscles/new"                          => charting::routes::new_muscle_form, Therapist;
     post "/muscles/new"                          => charting::routes::create_muscle, Therapist;
-    get  "/clients/{id}/routine"                 => homecare::routes::build_routine_form, Therapist;
-    post "/clients/{id}/routine"                 => homecare::routes::save_routine, Therapist;
+    get  "/clients/{id}/routine"                 => homecare::routes::build_routine_form, Therapist, reads(RoutineBuild, "client");
+    post "/clients/{id}/routine"                 => homecare::routes::save_routine, Therapist, reads(RoutineBuild, "client");
     post "/clients/{id}/links/revoke"            => homecare::routes::revoke_links, Therapist;
     get  "/exercises/new"                        => homecare::routes::new_exercise_form, Therapist;
     post "/exercises/new"                        => homecare::routes::create_exercise, Therapist;
-    get  "/routines/{id}"                        => homecare::routes::show_routine, Therapist;
-    get  "/routines/{id}/email"                  => homecare::routes::routine_email_preview, Therapist;
-    post "/routines/{id}/send"                   => homecare::routes::send_routine, Therapist;
+    get  "/routines/{id}"                        => homecare::routes::show_routine, Therapist, reads(RoutineView, "routine");
+    get  "/routines/{id}/email"                  => homecare::routes::routine_email_preview, Therapist, reads(RoutineView, "routine");
+    post "/routines/{id}/send"                   => homecare::routes::send_routine, Therapist, reads(RoutineView, "routine");
     post "/outbox/{id}/retry"                    => mail::routes::retry_email, Therapist;
-    get  "/admin/outbox"                         => mail::routes::list_outbox, Admin;
-    get  "/clients/{id}/followups/new"           => followups::routes::new_followup_form, Therapist;
-    post "/clients/{id}/followups/new"           => followups::routes::create_followup, Therapist;
+    get  "/admin/outbox"                         => mail::routes::list_outbox, Admin, reads(OutboxView);
+    get  "/clients/{id}/followups/new"           => followups::routes::new_followup_form, Therapist, reads(ClientView, "client");
+    post "/clients/{id}/followups/new"           => followups::routes::create_followup, Therapist, reads(ClientView, "client");
     post "/followups/{id}/done"                  => followups::routes::complete_followup, Therapist;
     post "/followups/{id}/cancel"                => followups::routes::cancel_followup, Therapist;
     get  "/calendar"                             => followups::routes::calendar_page, Therapist;

@@ -21,14 +21,14 @@ macro_rules! vocabulary {
             pub const ALL: &'static [$name] = &[$($name::$variant),*];
 
             /// The stored form.
-            pub fn code(self) -> &'static str {
+            pub const fn code(self) -> &'static str {
                 match self {
                     $($name::$variant => $code),*
                 }
             }
 
             /// The form shown to people.
-            pub fn label(self) -> &'static str {
+            pub const fn label(self) -> &'static str {
                 match self {
                     $($name::$variant => $label),*
                 }

@@ -1,7 +1,6 @@
-//! Audited reads and writes in one call. A change and its audit row are written in one write
-//! transaction, so they exist together or not at all. A read is followed by its audit row on
-//! the same connection; if the row cannot be written the read fails, so nothing is shown
-//! unaudited (reads take no write lock: they must not queue behind writers).
+//! Audited writes in one call: a change and its audit row are written in one write
+//! transaction, so they exist together or not at all. (Reads of clinical pages are declared in
+//! the route table and recorded by [`crate::audit::declared`].)
 
 use crate::audit::model::{self, Action, Outcome};
 use crate::auth::extractors::Actor;
@@ -51,21 +50,6 @@ where
 {
     db.write(move |conn| {
         let value = change(conn)?;
-        record(conn, &actor, action, &value.subject())?;
-        Ok(value)
-    })
-    .await
-}
-
-/// Runs `load` and records `action` (a read of clinical data) on the record it returns; a read
-/// whose audit row cannot be written returns the error instead of the data.
-pub async fn read<T, F>(db: &Db, actor: Actor, action: Action, load: F) -> Result<T, AppError>
-where
-    T: Audited + Send + 'static,
-    F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
-{
-    db.run(move |conn| {
-        let value = load(conn)?;
         record(conn, &actor, action, &value.subject())?;
         Ok(value)
     })

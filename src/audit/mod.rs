@@ -2,6 +2,7 @@
 //! helpers that pair every audited read and write with its row; and the admin's page.
 
 pub mod audited;
+pub mod declared;
 pub mod model;
 pub mod routes;
 

@@ -60,13 +60,12 @@ impl AuditQuery {
 }
 
 pub async fn list_audit(req: AdminRequest, query: web::Query<AuditQuery>) -> Result<HttpResponse, AppError> {
-    let AdminRequest { state, ctx, actor, .. } = req;
+    let AdminRequest { state, ctx, .. } = req;
     let query = query.into_inner();
     let (filter, email) = (query.filter(), query.actor.trim().to_owned());
     let request = PageRequest::after(&query.before, PAGE_SIZE);
     let page_request = request.clone();
-    let found =
-        state.db.run(move |conn| audit::read_log(conn, &actor, filter, &email, &page_request)).await?;
+    let found = state.db.run(move |conn| audit::read_log(conn, filter, &email, &page_request)).await?;
     let unknown_actor = found.is_none();
     let page = Page::from_fetched(found.unwrap_or_default(), &request, |e| e.id.clone());
     let pager = Pager::older(&page, |before| query.older_than(before));

@@ -96,17 +96,24 @@ impl Actor {
     }
 }
 
+impl Actor {
+    /// Whoever made `req`: the signed-in user, or nobody, with the address it came from.
+    pub fn of(req: &HttpRequest) -> Actor {
+        let auth = request_auth(req);
+        let identity = auth.as_ref().and_then(|a| a.identity.as_ref());
+        Actor {
+            user_id: identity.map(|i| i.user.id.clone()),
+            label: identity.map(|i| i.user.email.clone()),
+            ip: auth.and_then(|a| a.ip),
+        }
+    }
+}
+
 impl FromRequest for Actor {
     type Error = AppError;
     type Future = Ready<Result<Actor, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let auth = request_auth(req);
-        let identity = auth.as_ref().and_then(|a| a.identity.as_ref());
-        ready(Ok(Actor {
-            user_id: identity.map(|i| i.user.id.clone()),
-            label: identity.map(|i| i.user.email.clone()),
-            ip: auth.and_then(|a| a.ip),
-        }))
+        ready(Ok(Actor::of(req)))
     }
 }

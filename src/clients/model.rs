@@ -6,9 +6,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::accounts::model as accounts;
-use crate::audit::model::{self as audit, Action, Outcome};
 use crate::audit::{Audited, Subject};
-use crate::auth::extractors::Actor;
 use crate::db::paging::PageRequest;
 use crate::db::schema::{clients, users};
 use crate::db::{DbConn, escape_like};
@@ -346,19 +344,6 @@ pub fn list_for_therapist(
         )),
     };
     Ok(query.offset(page.offset()).limit(page.fetch()).load(conn)?)
-}
-
-/// [`list_for_therapist`], audited as a read of the client list.
-pub fn list_clients(
-    conn: &mut DbConn,
-    therapist_id: &str,
-    q: &ListQuery,
-    page: &PageRequest,
-    actor: &Actor,
-) -> Result<Vec<Client>, AppError> {
-    let rows = list_for_therapist(conn, therapist_id, q, page)?;
-    audit::record(conn, actor, Action::ClientList, None, Outcome::Success, None)?;
-    Ok(rows)
 }
 
 /// A row of the admin's client list: who the client is and who treats them, nothing clinical.

@@ -49,11 +49,11 @@ pub async fn list_clients(
     req: TherapistRequest,
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, AppError> {
-    let TherapistRequest { state, me, ctx, actor } = req;
+    let TherapistRequest { state, me, ctx, .. } = req;
     let (list, request) = (params.query(), PageRequest::numbered(params.page, PAGE_SIZE));
     let (therapist, search, window) = (me.id().to_owned(), list.clone(), request.clone());
     let rows =
-        state.db.run(move |conn| model::list_clients(conn, &therapist, &search, &window, &actor)).await?;
+        state.db.run(move |conn| model::list_for_therapist(conn, &therapist, &search, &window)).await?;
     let page = Page::from_fetched(rows, &request, |c| c.id.clone());
     let archived = if list.archived { "1" } else { "" };
     let pager = Pager::numbered(&page, |n| {
@@ -98,12 +98,9 @@ pub async fn edit_client_form(
     req: TherapistRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let TherapistRequest { state, me, ctx, actor } = req;
+    let TherapistRequest { state, me, ctx, .. } = req;
     let (therapist, id) = (me.id().to_owned(), id.into_inner());
-    let client = audited::read(&state.db, actor, Action::ClientView, move |conn| {
-        model::find_for_therapist(conn, &id, &therapist)
-    })
-    .await?;
+    let client = state.db.run(move |conn| model::find_for_therapist(conn, &id, &therapist)).await?;
     let form = ClientForm::from_client(&client);
     ok(&ClientFormPage { ctx, client: Some(client), form, errors: FieldErrors::new() })
 }
@@ -118,8 +115,7 @@ pub async fn update_client(
     let fields = match form.validate(state.clock.today()) {
         Ok(fields) => fields,
         Err(errors) => {
-            let load = move |conn: &mut DbConn| model::find_for_therapist(conn, &id, &therapist);
-            let client = audited::read(&state.db, actor, Action::ClientView, load).await?;
+            let client = state.db.run(move |conn| model::find_for_therapist(conn, &id, &therapist)).await?;
             return invalid(&ClientFormPage { ctx, client: Some(client), form, errors });
         }
     };

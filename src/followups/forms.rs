@@ -24,17 +24,22 @@ pub struct FollowupForm {
     pub repeat_unit: String,
     pub repeat_until: String,
     pub repeat_count: String,
+    /// "on" when the client should get a reminder email.
+    pub remind: Option<String>,
 }
 
 debug_only!(FollowupForm: due_date, reason_kind);
 
 impl FollowupForm {
-    /// A new follow-up, due in a week.
+    /// A new follow-up, due in a week. It starts as the therapist's own task (re-assess a
+    /// trigger point), so no reminder goes to the client unless the therapist asks for one.
     pub fn initial(today: NaiveDate) -> FollowupForm {
+        let reason = ReasonKind::ReassessTrp;
         FollowupForm {
             due_date: (today + Duration::days(7)).to_string(),
-            reason_kind: ReasonKind::ReassessTrp.code().into(),
+            reason_kind: reason.code().into(),
             repeat_unit: RepeatUnit::Weeks.code().into(),
+            remind: reason.reminds_by_default().then(|| "on".into()),
             ..FollowupForm::default()
         }
     }
@@ -82,6 +87,7 @@ impl FollowupForm {
             finding_id: Some(self.finding_id.trim().to_owned()).filter(|s| !s.is_empty()),
             factor_id: Some(self.factor_id.trim().to_owned()).filter(|s| !s.is_empty()),
             repeat,
+            remind: self.remind.is_some(),
         };
         c.into_result(fields)
     }

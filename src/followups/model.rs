@@ -42,6 +42,7 @@ pub struct Followup {
     pub completed_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub remind: bool,
 }
 
 debug_only!(Followup: id, client_id, therapist_id, status, due_date);
@@ -81,6 +82,8 @@ pub struct FollowupFields {
     pub finding_id: Option<String>,
     pub factor_id: Option<String>,
     pub repeat: Option<Repeat>,
+    /// Email the client a reminder before it is due (only if the client may be emailed).
+    pub remind: bool,
 }
 
 fn insert_row(
@@ -114,6 +117,7 @@ fn insert_row(
             followups::repeat_unit.eq(repeat.map(|r| r.unit.code())),
             followups::repeat_until.eq(repeat.and_then(|r| r.until)),
             followups::repeat_count.eq(repeat.and_then(|r| r.count)),
+            followups::remind.eq(fields.remind),
             followups::created_at.eq(now),
             followups::updated_at.eq(now),
         ))
@@ -201,6 +205,7 @@ fn complete(conn: &mut DbConn, followup: &Followup, clock: &Clock) -> Result<Opt
         finding_id: followup.finding_id.clone(),
         factor_id: followup.factor_id.clone(),
         repeat: Some(repeat),
+        remind: followup.remind,
     };
     let next = insert_row(
         conn,
@@ -357,6 +362,7 @@ pub fn due_reminders(
     Ok(followups::table
         .inner_join(clients::table)
         .filter(followups::status.eq(FollowupStatus::Open))
+        .filter(followups::remind.eq(true))
         .filter(followups::reminder_sent_at.is_null())
         .filter(followups::due_date.ge(today))
         .filter(followups::due_date.le(last))

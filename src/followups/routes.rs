@@ -35,7 +35,19 @@ async fn form_page(
     let context = state.db.run(move |conn| model::form_context(conn, &therapist, &client_id, &clock)).await?;
     let timezone = state.clock.tz().name().to_owned();
     let model::FormContext { client, findings, factors } = context;
-    Ok(FollowupPage { ctx, v: FollowupVocab, client, form, errors, timezone, findings, factors })
+    let (reminder_days, today) = (state.config.reminder_days_before, state.clock.today());
+    Ok(FollowupPage {
+        ctx,
+        v: FollowupVocab,
+        client,
+        form,
+        errors,
+        timezone,
+        findings,
+        factors,
+        reminder_days,
+        today,
+    })
 }
 
 pub async fn new_followup_form(

@@ -33,6 +33,14 @@ vocabulary!(
     }
 );
 
+impl ReasonKind {
+    /// Whether the client is reminded unless the therapist says otherwise: an appointment is
+    /// the client's business; a check the therapist means to make is not.
+    pub fn reminds_by_default(self) -> bool {
+        matches!(self, ReasonKind::NextTreatment)
+    }
+}
+
 /// How a follow-up repeats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Repeat {

@@ -72,6 +72,10 @@ pub struct FollowupPage {
     /// The client's findings and factors a follow-up can be about: (id, label).
     pub findings: Vec<(String, String)>,
     pub factors: Vec<(String, String)>,
+    /// Days before a follow-up its reminder goes out (0: reminders are off).
+    pub reminder_days: u32,
+    /// The practice's date, for the script that sets the reminder default.
+    pub today: chrono::NaiveDate,
 }
 
 #[derive(Template)]

@@ -95,11 +95,10 @@ pub async fn save_routine(
 }
 
 pub async fn show_routine(req: TherapistRequest, id: web::Path<String>) -> Result<HttpResponse, AppError> {
-    let TherapistRequest { state, me, ctx, actor } = req;
+    let TherapistRequest { state, me, ctx, .. } = req;
     let (therapist, id) = (me.id().to_owned(), id.into_inner());
     let (practice, clock) = (Practice::from_config(&state.config), state.clock.clone());
-    let load = move |conn: &mut DbConn| show::routine(conn, &therapist, &id, &practice, &clock);
-    let shown = audited::read(&state.db, actor, Action::RoutineView, load).await?;
+    let shown = state.db.run(move |conn| show::routine(conn, &therapist, &id, &practice, &clock)).await?;
     ok(&RoutinePage {
         ctx,
         client: shown.client,

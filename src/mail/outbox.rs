@@ -8,9 +8,7 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::{Integer, Timestamp};
 
-use crate::audit::model::{self as audit, Action, Outcome};
 use crate::audit::{Audited, Subject};
-use crate::auth::extractors::Actor;
 use crate::clients::model::{self as clients, Client, EmailBlocker};
 use crate::db::DbConn;
 use crate::db::schema::outbox;
@@ -302,12 +300,6 @@ pub fn retry_for_therapist(
         return Err(AppError::Conflict("Only failed emails can be retried.".into()));
     }
     Ok(Retried { id: row.id, client_id })
-}
-
-/// The newest messages, for the admin's outbox page (reading it is audited).
-pub fn recent_audited(conn: &mut DbConn, limit: i64, actor: &Actor) -> Result<Vec<OutboxRow>, AppError> {
-    audit::record(conn, actor, Action::OutboxView, None, Outcome::Success, None)?;
-    recent(conn, limit)
 }
 
 /// The newest messages, for the admin's outbox page.

@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, web};
 
 use crate::audit::audited;
 use crate::audit::model::Action;
-use crate::auth::extractors::{Actor, TherapistUser};
+use crate::auth::extractors::TherapistUser;
 use crate::charting::forms::FindingForm;
 use crate::db::DbConn;
 use crate::error::AppError;
@@ -36,30 +36,29 @@ pub async fn add_finding(
     match result {
         Ok(_) => Ok(state.see_other(&visit_url(&id), Flash::success("Trigger point recorded."))),
         Err(AppError::Validation(errors)) => {
-            let page = visit_page(&state, &me, actor, ctx, id).await?;
+            let page = visit_page(&state, &me, ctx, id).await?;
             invalid(&VisitPage { finding_form: form, finding_errors: errors, ..page })
         }
         Err(err) => Err(err),
     }
 }
 
-/// The edit page of a trigger point of this therapist's client, audited as a read of its visit.
+/// The edit page of a trigger point of this therapist's client.
 async fn finding_page(
     state: &AppState,
     me: &TherapistUser,
-    actor: Actor,
     id: String,
 ) -> Result<show::FindingShown, AppError> {
     let therapist = me.id().to_owned();
-    audited::read(&state.db, actor, Action::VisitView, move |conn| show::finding(conn, &therapist, &id)).await
+    state.db.run(move |conn| show::finding(conn, &therapist, &id)).await
 }
 
 pub async fn edit_finding_form(
     req: TherapistRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let TherapistRequest { state, me, ctx, actor } = req;
-    let shown = finding_page(&state, &me, actor, id.into_inner()).await?;
+    let TherapistRequest { state, me, ctx, .. } = req;
+    let shown = finding_page(&state, &me, id.into_inner()).await?;
     if shown.visit.is_signed() {
         return Err(AppError::Conflict(
             "This visit is signed and can no longer be changed. Add an addendum instead.".into(),
@@ -90,7 +89,7 @@ pub async fn update_finding(
             Ok(state.see_other(&visit_url(&finding.visit_id), Flash::success("Trigger point saved.")))
         }
         Err(AppError::Validation(errors)) => {
-            let shown = finding_page(&state, &me, actor, id).await?;
+            let shown = finding_page(&state, &me, id).await?;
             invalid(&FindingEditPage::new(ctx, shown, Some((form, errors))))
         }
         Err(err) => Err(err),

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use myochart::audit::model::{self as audit, Action, Outcome};
 use myochart::auth::extractors::Actor;
 use myochart::db::schema::audit_log;
+use myochart::routes::{Access, ROUTES};
 
 use crate::common::{Backend, Role, TestApp};
 use crate::on_both_backends;
@@ -106,7 +107,102 @@ async fn admins_read_and_filter_the_log(backend: Backend) {
     assert!(app.audit_actions().contains(&"audit.view".to_owned()), "reading the log is itself logged");
 }
 
+/// An audit row as (action, object type, object id, actor id).
+type Row = (String, Option<String>, Option<String>, Option<String>);
+
+/// The audit rows written since `before` rows existed.
+fn rows_since(app: &TestApp, before: usize) -> Vec<Row> {
+    let rows: Vec<audit::AuditEntry> = app.with_conn(|conn| {
+        Ok(audit_log::table.order(audit_log::id.asc()).select(audit::AuditEntry::as_select()).load(conn)?)
+    });
+    rows.into_iter()
+        .skip(before)
+        .map(|r| (r.action.code().to_owned(), r.object_type, r.object_id, r.actor_id))
+        .collect()
+}
+
+/// The route table declares which pages read health information. Walking it: every declared
+/// page writes its read, about the record its `{id}` names; every other page a signed-in user
+/// can open shows nothing of a client and writes nothing; HEAD shows nothing, so writes nothing.
+async fn every_declared_read_is_audited_and_no_other_page_shows_a_client(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let me = app.user("admin@example.com");
+    let records = app.client_with_records(&me, "Zephyrine", "Quillfeather");
+    let browser = app.signed_in("admin@example.com").await;
+    let mut declared = 0;
+    for route in ROUTES.iter().filter(|r| r.method == "get" && r.access != Access::Public) {
+        let path = if route.path.starts_with("/admin/users/{id}") {
+            route.path.replace("{id}", &me.id)
+        } else {
+            records.path(route.path)
+        };
+        let before = app.audit_actions().len();
+        assert_eq!(browser.head(&path).await.status, 200, "HEAD {path}");
+        assert_eq!(rows_since(&app, before), [], "HEAD {path} shows nothing and records nothing");
+        let page = browser.get(&path).await;
+        assert_eq!(page.status, 200, "GET {path}");
+        let written = rows_since(&app, before);
+        match route.reads {
+            Some(reads) => {
+                declared += 1;
+                let object =
+                    reads.object.map(|kind| (kind.to_owned(), records.id_for(route.path).to_owned()));
+                let expected = (
+                    reads.action.to_owned(),
+                    object.as_ref().map(|o| o.0.clone()),
+                    object.map(|o| o.1),
+                    Some(me.id.clone()),
+                );
+                assert_eq!(written, [expected], "GET {path} records its declared read");
+            }
+            None => {
+                assert!(!page.contains("Quillfeather"), "GET {path} shows a client but declares no read");
+                assert_eq!(written, [], "GET {path} declares no read and records nothing");
+            }
+        }
+    }
+    assert!(declared >= 15, "walked {declared} declared reads");
+    // A form sent back with errors shows the record again: that is a read too.
+    let before = app.audit_actions().len();
+    let edit = format!("/clients/{}/edit", records.client.id);
+    browser.get(&edit).await;
+    let refused = browser.post(&edit, &[("first_name", ""), ("last_name", "Quillfeather")]).await;
+    assert_eq!(refused.status, 422);
+    let actions: Vec<String> = rows_since(&app, before).into_iter().map(|r| r.0).collect();
+    assert_eq!(actions, ["client.view", "client.view"]);
+}
+
+/// When the read cannot be audited, the page is not shown.
+async fn a_read_that_cannot_be_audited_is_not_shown(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let me = app.user("admin@example.com");
+    let client = app.create_client(&me.id, "Zephyrine", "Quillfeather");
+    let browser = app.signed_in("admin@example.com").await;
+    let refuse_chart_reads: &[&str] = match backend {
+        Backend::Sqlite => &["CREATE TRIGGER refuse_reads BEFORE INSERT ON audit_log \
+             WHEN NEW.action = 'client.view' BEGIN SELECT RAISE(ABORT, 'audit disk full'); END"],
+        Backend::Postgres => &[
+            "CREATE FUNCTION refuse_reads() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'audit disk full'; END $$",
+            "CREATE TRIGGER refuse_reads BEFORE INSERT ON audit_log FOR EACH ROW \
+             WHEN (NEW.action = 'client.view') EXECUTE FUNCTION refuse_reads()",
+        ],
+    };
+    app.with_conn(|conn| {
+        for statement in refuse_chart_reads {
+            diesel::sql_query(*statement).execute(conn)?;
+        }
+        Ok(())
+    });
+    let page = browser.get(&format!("/clients/{}", client.id)).await;
+    assert_eq!(page.status, 503);
+    assert!(!page.contains("Quillfeather"), "nothing of the chart is sent");
+    assert_eq!(browser.get("/clients").await.status, 200, "other reads are still recorded");
+}
+
 on_both_backends!(
+    every_declared_read_is_audited_and_no_other_page_shows_a_client,
+    a_read_that_cannot_be_audited_is_not_shown,
     admin_actions_are_audited_with_actor_object_and_ip,
     the_database_refuses_to_change_audit_rows,
     admins_read_and_filter_the_log,

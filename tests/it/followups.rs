@@ -18,6 +18,7 @@ fn fields(due: chrono::NaiveDate, time: Option<&str>, repeat: Option<Repeat>) ->
         finding_id: None,
         factor_id: None,
         repeat,
+        remind: true,
     }
 }
 
@@ -60,7 +61,12 @@ async fn done_schedules_the_next_occurrence_until_the_series_ends(backend: Backe
     let client = app.create_client(&admin.id, "Clara", "Client");
     let browser = app.signed_in("admin@example.com").await;
     let new = format!("/clients/{}/followups/new", client.id);
-    browser.get(&new).await;
+    let form = browser.get(&new).await;
+    assert!(
+        form.contains(r#"name="remind" type="checkbox" aria-describedby"#),
+        "a re-assessment does not remind the client unless asked: {}",
+        form.body
+    );
     let start = (Utc::now() + Duration::days(3)).date_naive();
     let due = start.to_string();
     let bad = browser
@@ -84,6 +90,7 @@ async fn done_schedules_the_next_occurrence_until_the_series_ends(backend: Backe
         ("repeat_every", "2"),
         ("repeat_unit", "weeks"),
         ("repeat_count", "2"),
+        ("remind", "on"),
     ];
     // Another client's trigger point cannot be linked.
     let other = app.create_client(&admin.id, "Otto", "Other");
@@ -106,6 +113,7 @@ async fn done_schedules_the_next_occurrence_until_the_series_ends(backend: Backe
     assert_eq!(open[0].due_date, start + Duration::weeks(2));
     assert_eq!(open[0].due_time.as_deref(), Some("09:30"));
     assert_eq!((open[0].series_id.as_str(), open[0].occurrence), (first.series_id.as_str(), 2));
+    assert!(first.remind && open[0].remind, "the next occurrence reminds as the first did");
     // The second of two: done ends the series.
     browser
         .post(&format!("/followups/{}/done", open[0].id), &[("back", "dashboard")])
@@ -234,6 +242,8 @@ async fn clients_with_consent_get_one_reminder(backend: Backend) {
         myochart::db::write_tx(conn, |conn| {
             model::insert(conn, &admin.id, &consenting.id, &fields(tomorrow, Some("10:15"), None), &clock)?;
             model::insert(conn, &admin.id, &silent.id, &fields(tomorrow, None, None), &clock)?;
+            let own_check = FollowupFields { remind: false, ..fields(tomorrow, Some("08:00"), None) };
+            model::insert(conn, &admin.id, &consenting.id, &own_check, &clock)?;
             model::insert(
                 conn,
                 &admin.id,
@@ -246,7 +256,11 @@ async fn clients_with_consent_get_one_reminder(backend: Backend) {
     app.jobs.run_once(now).await.unwrap();
     app.jobs.run_once(now).await.unwrap();
     let messages = receiver.messages();
-    assert_eq!(messages.len(), 1, "one reminder, to the consenting client, once");
+    assert_eq!(
+        messages.len(),
+        1,
+        "one reminder, to the consenting client, once, and none for the therapist's own check"
+    );
     assert_eq!(messages[0].to, ["clara@example.com"]);
     assert_eq!(
         messages[0].header("Subject").as_deref(),

@@ -63,7 +63,11 @@ async fn setup_creates_an_admin_therapist_and_signs_in(backend: Backend) {
     assert!(home.contains("Hello, Anna Berg"), "{}", home.body);
     let user = app.user("anna.berg@example.com");
     assert!(user.is_admin && user.is_therapist && user.is_active);
-    assert_eq!(app.audit_actions(), ["setup.first_admin"]);
+    assert_eq!(
+        app.audit_actions(),
+        ["setup.first_admin", "dashboard.view"],
+        "the home page is an audited read"
+    );
     // The set-up page is gone once an account exists.
     assert_eq!(client.get("/setup").await.status, 404);
     assert_eq!(app.client().get("/setup").await.status, 404);

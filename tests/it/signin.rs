@@ -15,7 +15,7 @@ async fn sign_in_sets_a_protected_session_cookie(backend: Backend) {
     assert_eq!(cookie.same_site(), Some(actix_web::cookie::SameSite::Lax));
     assert_eq!(cookie.path(), Some("/"));
     assert!(client.get("/").await.contains("Hello, tara"));
-    assert_eq!(app.audit_actions(), ["login.success"]);
+    assert_eq!(app.audit_actions(), ["login.success", "dashboard.view"], "the home page is an audited read");
     let user = app.user("tara@example.com");
     assert!(user.last_login_at.is_some());
     // Signed-in users are sent on from the sign-in page.

@@ -6,8 +6,10 @@
 ALTER TABLE visits ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE visits ADD COLUMN draft_input TEXT;
 
--- Reminders stay on for follow-ups scheduled before this migration, as they were.
-ALTER TABLE followups ADD COLUMN remind BOOLEAN NOT NULL DEFAULT TRUE;
+-- Follow-ups scheduled before this migration remind the client only if they are appointments:
+-- the therapist's own checks never meant to email anyone.
+ALTER TABLE followups ADD COLUMN remind BOOLEAN NOT NULL DEFAULT FALSE;
+UPDATE followups SET remind = (reason_kind = 'next_treatment');
 ALTER TABLE followups DROP CONSTRAINT followups_finding_id_fkey;
 ALTER TABLE followups ADD CONSTRAINT followups_finding_id_fkey
     FOREIGN KEY (finding_id) REFERENCES findings (id) ON DELETE SET NULL;

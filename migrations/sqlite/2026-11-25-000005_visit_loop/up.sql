@@ -6,8 +6,9 @@
 ALTER TABLE visits ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE visits ADD COLUMN draft_input TEXT;
 
--- SQLite cannot change a foreign key in place: the table is rebuilt. Reminders stay on for
--- follow-ups scheduled before this migration, as they were.
+-- SQLite cannot change a foreign key in place: the table is rebuilt. Follow-ups scheduled
+-- before this migration remind the client only if they are appointments: the therapist's own
+-- checks never meant to email anyone.
 CREATE TABLE followups_new (
     id               TEXT PRIMARY KEY NOT NULL,
     client_id        TEXT NOT NULL REFERENCES clients (id),
@@ -30,14 +31,15 @@ CREATE TABLE followups_new (
     completed_at     TIMESTAMP,
     created_at       TIMESTAMP NOT NULL,
     updated_at       TIMESTAMP NOT NULL,
-    remind           BOOLEAN NOT NULL DEFAULT TRUE
+    remind           BOOLEAN NOT NULL DEFAULT FALSE
 );
 INSERT INTO followups_new (id, client_id, therapist_id, series_id, occurrence, due_date, due_time,
     due_at, reason_kind, reason, finding_id, factor_id, status, repeat_every, repeat_unit,
     repeat_until, repeat_count, reminder_sent_at, completed_at, created_at, updated_at, remind)
 SELECT id, client_id, therapist_id, series_id, occurrence, due_date, due_time, due_at,
     reason_kind, reason, finding_id, factor_id, status, repeat_every, repeat_unit, repeat_until,
-    repeat_count, reminder_sent_at, completed_at, created_at, updated_at, TRUE
+    repeat_count, reminder_sent_at, completed_at, created_at, updated_at,
+    reason_kind = 'next_treatment'
 FROM followups;
 DROP TABLE followups;
 ALTER TABLE followups_new RENAME TO followups;

@@ -4,6 +4,7 @@
 pub mod client;
 pub mod clinical;
 pub mod db;
+pub mod records;
 pub mod smtp;
 
 use std::net::TcpListener;
