@@ -11,8 +11,9 @@ pub type FieldErrors = BTreeMap<&'static str, String>;
 pub enum AppError {
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// Not signed in; the page to come back to after signing in, if any.
     #[error("not signed in")]
-    Unauthorized,
+    Unauthorized(Option<String>),
     #[error("forbidden")]
     Forbidden,
     #[error("cross-site request refused")]

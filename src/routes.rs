@@ -57,6 +57,7 @@ route_table! {
     get  "/login"                                => accounts::routes::login_form, Public;
     post "/login"                                => accounts::routes::login, Public;
     post "/logout"                               => accounts::routes::logout, SignedIn;
+    post "/session/keep-alive"                   => accounts::routes::keep_alive, SignedIn;
     get  "/"                                     => pages::routes::home, SignedIn, reads(DashboardView);
     get  "/account/password"                     => accounts::routes::password_form, SignedIn;
     post "/account/password"                     => accounts::routes::change_password, SignedIn;

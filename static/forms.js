@@ -27,3 +27,120 @@ function followReminderDefault(box) {
 }
 
 document.querySelectorAll("input[data-remind-default]").forEach(followReminderDefault);
+
+// ---- Session: the token scripts send, and the idle warning ----
+
+function csrfToken() {
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  return meta ? meta.content : "";
+}
+
+// After the user signed in again in another tab, the server hands scripts the new token; every
+// form on the page takes it too, so the next save goes through.
+function adoptToken(token) {
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  if (meta) meta.content = token;
+  document.querySelectorAll('input[name="csrf_token"]').forEach((input) => { input.value = token; });
+}
+
+// POSTs form fields as a script does; resolves to the fetch Response. A stale token is
+// replaced once and the request retried.
+async function postForm(url, fields) {
+  const send = () => fetch(url, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "Accept": "application/json", "X-CSRF-Token": csrfToken() },
+    body: fields,
+  });
+  let response = await send();
+  if (response.status === 409) {
+    const body = await response.clone().json().catch(() => ({}));
+    if (body.status === "stale_token" && body.csrf_token) {
+      adoptToken(body.csrf_token);
+      response = await send();
+    }
+  }
+  if (response.ok || response.status === 204) sessionTouched();
+  return response;
+}
+
+const LAST_SEEN = "myochart.lastRequest";
+
+// Any tab's request slides the one session: tabs share when it last happened.
+function sessionTouched() {
+  try { localStorage.setItem(LAST_SEEN, String(Date.now())); } catch (_) { /* private mode */ }
+  lastRequest = Date.now();
+}
+
+let lastRequest = Date.now();
+let lastActivity = Date.now();
+
+function lastSeen() {
+  let shared = 0;
+  try { shared = Number(localStorage.getItem(LAST_SEEN) || 0); } catch (_) { shared = 0; }
+  return Math.max(lastRequest, shared);
+}
+
+function watchIdle() {
+  const idle = Number(document.body.dataset.idleSeconds || 0);
+  if (!idle) return;
+  // The server refreshes its clock of the session at most this often, so it may be this far
+  // behind the page's.
+  const slack = Math.min(60, Math.floor(idle / 4));
+  const warnAt = Math.max(10, Math.min(120, Math.floor(idle / 3)));
+  const banner = document.createElement("div");
+  banner.className = "idle-warning";
+  banner.setAttribute("role", "alert");
+  banner.hidden = true;
+  const text = document.createElement("p");
+  const stay = document.createElement("button");
+  stay.type = "button";
+  stay.textContent = "Stay signed in";
+  banner.append(text, stay);
+  document.body.prepend(banner);
+  sessionTouched();
+  ["keydown", "pointerdown", "input"].forEach((kind) => {
+    document.addEventListener(kind, () => { lastActivity = Date.now(); }, { passive: true });
+  });
+  let ended = false;
+  let pending = false;
+  const keepAlive = async () => {
+    if (pending) return;
+    pending = true;
+    const response = await postForm("/session/keep-alive", new URLSearchParams()).catch(() => null);
+    pending = false;
+    if (response && response.status === 401) ended = true;
+    tick();
+  };
+  stay.addEventListener("click", keepAlive);
+  const tick = () => {
+    const left = Math.floor(idle - slack - (Date.now() - lastSeen()) / 1000);
+    if (ended || left <= 0) {
+      ended = true;
+      text.textContent = "You have been signed out after a while without activity. What you typed is still on this page: saving it will ask you to sign in, then save it.";
+      stay.hidden = true;
+      banner.hidden = false;
+      return;
+    }
+    if (left > warnAt) {
+      banner.hidden = true;
+      return;
+    }
+    // Someone at the keyboard is not idle: keep the session without asking.
+    if (Date.now() - lastActivity < warnAt * 1000) {
+      keepAlive();
+      return;
+    }
+    const minutes = Math.floor(left / 60);
+    const seconds = String(left % 60).padStart(2, "0");
+    text.textContent = `You will be signed out in ${minutes}:${seconds} because nothing has happened for a while.`;
+    stay.hidden = false;
+    banner.hidden = false;
+  };
+  setInterval(tick, 1000);
+}
+
+watchIdle();
+
+// ---- Sending a form kept from an ended session, once signed in again ----
+document.querySelectorAll("form[data-autosubmit]").forEach((form) => form.submit());

@@ -14,6 +14,11 @@ use crate::web::fields::Checker;
 pub struct LoginForm {
     pub email: String,
     pub password: Sensitive<String>,
+    /// The local page to go to once signed in.
+    pub next: String,
+    /// A form kept from an ended session, sent on once signed in (see `web::resume`).
+    pub kept_to: String,
+    pub kept_body: String,
 }
 
 /// Email and display name, shared by first-run set-up and admin account creation.

@@ -146,7 +146,7 @@ pub fn change_password(
     lifetimes: Lifetimes,
 ) -> Result<Session, AppError> {
     if !sessions::delete(conn, session_id)? {
-        return Err(AppError::Unauthorized);
+        return Err(AppError::Unauthorized(None));
     }
     let changed = diesel::update(users_table::table.find(&user.id))
         .filter(users_table::password_hash.eq(&user.password_hash))

@@ -5,7 +5,8 @@ use actix_web::{HttpResponse, web};
 
 use crate::accounts::forms::{LoginForm, PasswordForm, SetupForm};
 use crate::accounts::model::{self, SignIn};
-use crate::accounts::views::{LoginPage, PasswordPage, SetupLinkPage, SetupPage};
+use crate::accounts::views::{PasswordPage, SetupLinkPage, SetupPage};
+use crate::auth::csrf;
 use crate::auth::extractors::CurrentUser;
 use crate::auth::jwt::Purpose;
 use crate::auth::sessions::Session;
@@ -15,6 +16,7 @@ use crate::web::flash::{Flash, see_other};
 use crate::web::form::Form;
 use crate::web::page::{Ctx, invalid, ok, render};
 use crate::web::request::{PublicRequest, SignedInRequest};
+use crate::web::resume::{KeptForm, SendKeptPage, SignInPage, local_path};
 use crate::web::state::AppState;
 
 const WRONG_CREDENTIALS: &str = "The email or password is incorrect.";
@@ -27,13 +29,23 @@ fn signed_in(
     to: &str,
     flash: Option<Flash>,
 ) -> HttpResponse {
-    let exp = session.token_expiry(state.clock.now(), state.lifetimes()).and_utc().timestamp();
-    let token = state.keys.issue(Purpose::Login, &user.id, &session.id, exp);
-    let names = &state.cookie_names;
-    let mut response = match flash {
+    let response = match flash {
         Some(flash) => state.see_other(to, flash),
         None => see_other(to),
     };
+    with_session_cookie(state, user, session, response)
+}
+
+/// `response`, setting the session cookie for `user`.
+fn with_session_cookie(
+    state: &AppState,
+    user: &User,
+    session: &Session,
+    mut response: HttpResponse,
+) -> HttpResponse {
+    let exp = session.token_expiry(state.clock.now(), state.lifetimes()).and_utc().timestamp();
+    let token = state.keys.issue(Purpose::Login, &user.id, &session.id, exp);
+    let names = &state.cookie_names;
     // Adding a cookie to a fresh response only fails on an invalid header value, which ours are not.
     let _ = response.add_cookie(&names.build(&names.session, token));
     response
@@ -100,16 +112,25 @@ pub async fn setup(req: PublicRequest, form: Form<SetupForm>) -> Result<HttpResp
     }
 }
 
-pub async fn login_form(ctx: Ctx) -> Result<HttpResponse, AppError> {
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct LoginQuery {
+    next: String,
+}
+
+pub async fn login_form(ctx: Ctx, query: web::Query<LoginQuery>) -> Result<HttpResponse, AppError> {
+    let next = local_path(&query.next).unwrap_or_default();
     if ctx.user.is_some() {
-        return Ok(see_other("/"));
+        return Ok(see_other(if next.is_empty() { "/" } else { &next }));
     }
-    ok(&LoginPage { ctx, email: String::new(), error: None })
+    ok(&SignInPage { next, ..SignInPage::new(ctx) })
 }
 
 pub async fn login(req: PublicRequest, form: Form<LoginForm>) -> Result<HttpResponse, AppError> {
     let PublicRequest { state, ctx, actor } = req;
-    let LoginForm { email, password } = form.into_inner();
+    let LoginForm { email, password, next, kept_to, kept_body } = form.into_inner();
+    let next = local_path(&next).unwrap_or_default();
+    let kept = KeptForm::from_fields(&kept_to, &kept_body);
     let email = normalize_email(&email);
     let label = model::attempted_label(&email);
     if let Err(retry_after_secs) = state.throttle.check(&email, actor.ip.as_deref().unwrap_or_default()) {
@@ -123,10 +144,28 @@ pub async fn login(req: PublicRequest, form: Form<LoginForm>) -> Result<HttpResp
     let password_matches = state.passwords.verify(password.into_inner(), hash).await?;
     let attempt = SignIn { account, password_matches, label };
     let (now, lifetimes) = (state.clock.now(), state.lifetimes());
-    match state.db.write(move |conn| model::sign_in(conn, attempt, &actor, now, lifetimes)).await? {
-        Some((user, session)) => Ok(signed_in(&state, &user, &session, "/", None)),
-        None => ok(&LoginPage { ctx, email, error: Some(WRONG_CREDENTIALS.into()) }),
+    let Some((user, session)) =
+        state.db.write(move |conn| model::sign_in(conn, attempt, &actor, now, lifetimes)).await?
+    else {
+        let ended = kept.is_some();
+        let error = Some(WRONG_CREDENTIALS.into());
+        return ok(&SignInPage { email, error, next, kept, ended, ..SignInPage::new(ctx) });
+    };
+    match kept {
+        // Sent on with the new session's token: what was typed before the session ended is saved now.
+        Some(kept) => {
+            let token = csrf::session_token(state.keys.csrf_key(), &session.id);
+            let page = render(&SendKeptPage { ctx, kept, token, automatic: true }, StatusCode::OK)?;
+            Ok(with_session_cookie(&state, &user, &session, page))
+        }
+        None => Ok(signed_in(&state, &user, &session, if next.is_empty() { "/" } else { &next }, None)),
     }
+}
+
+/// Keeps the session alive while the user is at the page (the idle warning's "Stay signed
+/// in"): the session middleware has already slid the idle window.
+pub async fn keep_alive(_req: SignedInRequest) -> HttpResponse {
+    HttpResponse::NoContent().finish()
 }
 
 pub async fn logout(req: SignedInRequest) -> Result<HttpResponse, AppError> {

@@ -24,14 +24,6 @@ pub struct SetupLinkPage {
 }
 
 #[derive(Template)]
-#[template(path = "accounts/login.html")]
-pub struct LoginPage {
-    pub ctx: Ctx,
-    pub email: String,
-    pub error: Option<String>,
-}
-
-#[derive(Template)]
 #[template(path = "accounts/password.html")]
 pub struct PasswordPage {
     pub ctx: Ctx,

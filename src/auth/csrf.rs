@@ -20,27 +20,38 @@ pub fn token_for(key: &[u8], binding: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
 }
 
-/// True when the request comes from our own pages. Browsers send Sec-Fetch-Site, which page
-/// scripts cannot set; when it is present it decides. Otherwise Origin (or Referer) must name
-/// this site. Note `Origin: null` is what a browser sends under a no-referrer policy, so it is
-/// only refused when nothing better is known.
-pub fn same_origin(headers: &HeaderMap, public_origin: &str) -> bool {
+/// Where a request says it comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Site {
+    /// One of our own pages, by the browser's word.
+    Same,
+    /// Another site.
+    Cross,
+    /// Nothing says: a non-browser client (the token check still applies).
+    Unknown,
+}
+
+/// Where the request comes from. Browsers send Sec-Fetch-Site, which page scripts cannot set;
+/// when it is present it decides. Otherwise Origin (or Referer) must name this site. Note
+/// `Origin: null` is what a browser sends under a no-referrer policy, so it is only refused
+/// when nothing better is known.
+pub fn site(headers: &HeaderMap, public_origin: &str) -> Site {
+    let same = |yes: bool| if yes { Site::Same } else { Site::Cross };
     if let Some(site) = headers.get("sec-fetch-site") {
-        return site.as_bytes() == b"same-origin";
+        return same(site.as_bytes() == b"same-origin");
     }
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_owned).or_else(|| {
         let referer = headers.get(header::REFERER)?.to_str().ok()?;
         Some(url::Url::parse(referer).ok()?.origin().ascii_serialization())
     });
     let Some(origin) = origin else {
-        // Non-browser clients send neither header; the token check still applies.
-        return true;
+        return Site::Unknown;
     };
     if origin == public_origin {
-        return true;
+        return Site::Same;
     }
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-    match (url::Url::parse(&origin), host) {
+    same(match (url::Url::parse(&origin), host) {
         (Ok(url), Some(host)) => {
             let origin_host = match url.port() {
                 Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
@@ -49,7 +60,32 @@ pub fn same_origin(headers: &HeaderMap, public_origin: &str) -> bool {
             origin_host.eq_ignore_ascii_case(host)
         }
         _ => false,
-    }
+    })
+}
+
+fn session_binding(session_id: &str) -> String {
+    format!("s:{session_id}")
+}
+
+/// The token of a signed-in session: its id and a MAC over it. The id lets a form from a
+/// session that has since ended be recognised as one of our own pages (and kept for after
+/// sign-in, never carried out); only the MAC makes it valid.
+pub fn session_token(key: &[u8], session_id: &str) -> String {
+    format!("{session_id}.{}", token_for(key, &session_binding(session_id)))
+}
+
+/// The session a token was issued for, if it is a genuine session token of ours.
+pub fn session_of_token<'a>(key: &[u8], token: &'a str) -> Option<&'a str> {
+    let (session_id, mac) = token.rsplit_once('.')?;
+    matches(&token_for(key, &session_binding(session_id)), mac).then_some(session_id)
+}
+
+/// Whether the body is an HTML form's (the only kind a kept form can be sent on as).
+pub fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
 }
 
 /// Whether `supplied` is the `expected` token, compared in constant time.
@@ -62,11 +98,7 @@ pub fn supplied_token(headers: &HeaderMap, body: &[u8]) -> Option<String> {
     if let Some(value) = headers.get(HEADER).and_then(|v| v.to_str().ok()) {
         return Some(value.to_owned());
     }
-    let is_form = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+    if !is_form(headers) {
         return None;
     }
     url::form_urlencoded::parse(body).find(|(key, _)| key == FIELD).map(|(_, value)| value.into_owned())
@@ -83,5 +115,15 @@ mod tests {
         assert_ne!(a, token_for(b"key-two", "s:abc"));
         assert_ne!(a, token_for(b"key-one", "s:abd"));
         assert_ne!(a, token_for(b"key-one", "a:abc"));
+    }
+
+    #[test]
+    fn a_session_token_names_its_session_only_when_genuine() {
+        let token = session_token(b"key-one", "sid-1");
+        assert_eq!(session_of_token(b"key-one", &token), Some("sid-1"));
+        assert_eq!(session_of_token(b"key-two", &token), None);
+        let (_, mac) = token.rsplit_once('.').unwrap();
+        assert_eq!(session_of_token(b"key-one", &format!("sid-2.{mac}")), None, "the MAC binds the id");
+        assert_eq!(session_of_token(b"key-one", "no-dot"), None);
     }
 }

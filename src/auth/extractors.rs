@@ -4,6 +4,7 @@
 use std::future::{Ready, ready};
 
 use actix_web::dev::Payload;
+use actix_web::http::Method;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
 
 use crate::auth::identity::{Identity, RequestAuth};
@@ -14,7 +15,14 @@ fn request_auth(req: &HttpRequest) -> Option<RequestAuth> {
 }
 
 fn identity(req: &HttpRequest) -> Result<Identity, AppError> {
-    request_auth(req).and_then(|a| a.identity).ok_or(AppError::Unauthorized)
+    request_auth(req).and_then(|a| a.identity).ok_or_else(|| AppError::Unauthorized(come_back_to(req)))
+}
+
+/// The page to return to after signing in: the one asked for, when it was a plain page view.
+fn come_back_to(req: &HttpRequest) -> Option<String> {
+    let viewing = matches!(*req.method(), Method::GET | Method::HEAD) && req.path() != "/";
+    viewing
+        .then(|| req.uri().path_and_query().map_or_else(|| req.path().to_owned(), |p| p.as_str().to_owned()))
 }
 
 /// Any signed-in, active user.

@@ -1,7 +1,6 @@
 //! What the routine page shows: the version with its items, the email as it looks (or looked),
 //! how the client keeps up with it, the client's recent emails, and why it cannot be sent yet.
 
-use crate::audit::{Audited, Subject};
 use crate::clients::model::Client;
 use crate::db::DbConn;
 use crate::error::AppError;
@@ -25,12 +24,6 @@ pub struct RoutineShown {
     /// Why it cannot be sent yet, if so.
     pub blocked: Option<&'static str>,
     pub emails: Vec<OutboxRow>,
-}
-
-impl Audited for RoutineShown {
-    fn subject(&self) -> Subject {
-        Subject::new("routine", &self.routine.id)
-    }
 }
 
 /// How a client keeps up with a sent routine, from the day it was sent to today.

@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use crate::audit::{Audited, Subject};
 use crate::charting::bodymap::BodyMap;
 use crate::charting::catalog::{self, Muscle};
 use crate::charting::factors::{self, Factor};
@@ -85,12 +84,6 @@ pub struct Chart {
     pub followups: Vec<Followup>,
     /// Adherence to the latest sent routine, if any.
     pub adherence: Option<Adherence>,
-}
-
-impl Audited for Chart {
-    fn subject(&self) -> Subject {
-        Subject::new("client", &self.client.id)
-    }
 }
 
 /// Loads the chart of a client of `therapist_id`; `zone` asks for the candidate muscles.

@@ -2,7 +2,6 @@
 //! with their muscles, the catalog to add more (drafts), the addenda, who signed and whether the
 //! seal still holds; and for the trigger-point edit page, the point and the rest of the visit.
 
-use crate::audit::{Audited, Subject};
 use crate::auth::users;
 use crate::charting::bodymap::BodyMap;
 use crate::charting::catalog::{self, Muscle};
@@ -24,12 +23,6 @@ pub struct Shown {
     pub signed_by_name: Option<String>,
     /// Whether the stored content still matches the hash taken at signing.
     pub seal_ok: bool,
-}
-
-impl Audited for Shown {
-    fn subject(&self) -> Subject {
-        Subject::new("visit", &self.visit.id)
-    }
 }
 
 /// The visit page of `therapist_id`'s client.
@@ -55,12 +48,6 @@ pub struct FindingShown {
     pub client: Client,
     pub catalog: Vec<Muscle>,
     pub map: BodyMap,
-}
-
-impl Audited for FindingShown {
-    fn subject(&self) -> Subject {
-        Subject::new("visit", &self.visit.id)
-    }
 }
 
 /// A trigger point of a draft visit of `therapist_id`'s client, for editing.

@@ -9,9 +9,10 @@ use actix_web::web::{Bytes, BytesMut, Data};
 use actix_web::{Error, HttpMessage, ResponseError};
 use futures_util::StreamExt;
 
-use crate::auth::csrf;
+use crate::auth::csrf::{self, Site};
 use crate::auth::identity::RequestAuth;
 use crate::error::AppError;
+use crate::web::resume;
 use crate::web::state::AppState;
 
 /// Middleware: refuses unsafe methods that fail the origin or token checks, before any handler.
@@ -25,7 +26,8 @@ pub async fn verify(
     let Some(state) = req.app_data::<Data<AppState>>().cloned() else {
         return Ok(refuse(req, AppError::Internal(anyhow::anyhow!("AppState is not registered"))));
     };
-    if !csrf::same_origin(req.headers(), &state.config.public_origin()) {
+    let site = csrf::site(req.headers(), &state.config.public_origin());
+    if site == Site::Cross {
         tracing::warn!(route = %route_of(&req), "cross-origin state-changing request refused");
         return Ok(refuse(req, AppError::CrossSite));
     }
@@ -39,12 +41,35 @@ pub async fn verify(
         (Some(expected), Some(supplied)) => csrf::matches(&expected, &supplied),
         _ => false,
     };
+    // A form from one of our own pages, by the browser's word, with the genuine token of a
+    // session that is not this one (it ended, or the user has signed in again since): keep what
+    // it carried, never carry it out.
+    if !valid
+        && site == Site::Same
+        && (csrf::is_form(req.headers()) || body.is_empty())
+        && from_another_session(&req, &state, &body)
+        && let Some(answer) = resume::answer_stale_form(req.request(), &body)
+    {
+        tracing::info!(route = %route_of(&req), "a form with an ended session's token was kept, not carried out");
+        return Ok(req.into_response(answer));
+    }
     if !valid {
         tracing::warn!(route = %route_of(&req), "request with a missing or wrong CSRF token refused");
         return Ok(refuse(req, AppError::CrossSite));
     }
     req.set_payload(Payload::from(body));
     Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+/// Whether the request carries the genuine token of a session other than its own.
+fn from_another_session(req: &ServiceRequest, state: &AppState, body: &[u8]) -> bool {
+    let Some(supplied) = csrf::supplied_token(req.headers(), body) else {
+        return false;
+    };
+    let current =
+        req.extensions().get::<RequestAuth>().and_then(|auth| auth.identity.clone()).map(|i| i.session_id);
+    csrf::session_of_token(state.keys.csrf_key(), &supplied)
+        .is_some_and(|sid| Some(sid) != current.as_deref())
 }
 
 /// The route pattern, never the concrete path (which may carry ids or tokens).

@@ -12,7 +12,7 @@ use crate::web::page::Ctx;
 fn public_text(err: &AppError) -> (&'static str, String) {
     match err {
         AppError::BadRequest(msg) => ("Bad request", msg.clone()),
-        AppError::Unauthorized => ("Please sign in", "You need to sign in to see this page.".into()),
+        AppError::Unauthorized(_) => ("Please sign in", "You need to sign in to see this page.".into()),
         AppError::Forbidden => ("Not allowed", "Your account is not allowed to do this.".into()),
         AppError::CrossSite => (
             "Form expired",
@@ -70,7 +70,7 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Unauthorized => StatusCode::SEE_OTHER,
+            AppError::Unauthorized(_) => StatusCode::SEE_OTHER,
             AppError::Forbidden | AppError::CrossSite => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -91,8 +91,15 @@ impl ResponseError for AppError {
             AppError::Internal(cause) => tracing::error!(cause = ?cause, "internal error"),
             _ => {}
         }
-        if let AppError::Unauthorized = self {
-            return HttpResponse::SeeOther().insert_header((header::LOCATION, "/login")).finish();
+        if let AppError::Unauthorized(next) = self {
+            let location = match next {
+                Some(next) => {
+                    let next: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
+                    format!("/login?next={next}")
+                }
+                None => "/login".to_owned(),
+            };
+            return HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish();
         }
         let (title, message) = public_text(self);
         let mut response = error_page(status, title, message);
@@ -111,7 +118,7 @@ mod tests {
     fn each_error_maps_to_its_status() {
         let cases = [
             (AppError::BadRequest("x".into()), 400),
-            (AppError::Unauthorized, 303),
+            (AppError::Unauthorized(None), 303),
             (AppError::Forbidden, 403),
             (AppError::CrossSite, 403),
             (AppError::NotFound, 404),
@@ -148,7 +155,12 @@ mod tests {
 
     #[test]
     fn unauthorized_sends_the_browser_to_sign_in() {
-        let response = AppError::Unauthorized.error_response();
+        let response = AppError::Unauthorized(None).error_response();
         assert_eq!(response.headers().get(header::LOCATION).unwrap(), "/login");
+        let back = AppError::Unauthorized(Some("/clients?q=a b&page=2".into())).error_response();
+        assert_eq!(
+            back.headers().get(header::LOCATION).unwrap(),
+            "/login?next=%2Fclients%3Fq%3Da+b%26page%3D2"
+        );
     }
 }

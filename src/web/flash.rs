@@ -9,6 +9,7 @@ use crate::auth::identity::CookieNames;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Success,
+    Info,
     Error,
 }
 
@@ -23,6 +24,10 @@ impl Flash {
         Flash { kind: Kind::Success, message: message.into() }
     }
 
+    pub fn info(message: impl Into<String>) -> Flash {
+        Flash { kind: Kind::Info, message: message.into() }
+    }
+
     pub fn error(message: impl Into<String>) -> Flash {
         Flash { kind: Kind::Error, message: message.into() }
     }
@@ -31,12 +36,17 @@ impl Flash {
     pub fn css(&self) -> &'static str {
         match self.kind {
             Kind::Success => "success",
+            Kind::Info => "info",
             Kind::Error => "error",
         }
     }
 
-    fn encode(&self) -> String {
-        let tag = if self.kind == Kind::Success { "s" } else { "e" };
+    pub fn encode(&self) -> String {
+        let tag = match self.kind {
+            Kind::Success => "s",
+            Kind::Info => "i",
+            Kind::Error => "e",
+        };
         url::form_urlencoded::byte_serialize(format!("{tag}{}", self.message).as_bytes()).collect()
     }
 
@@ -45,6 +55,7 @@ impl Flash {
         let message: String = text.get(1..)?.chars().take(300).collect();
         match text.as_bytes().first()? {
             b's' => Some(Flash::success(message)),
+            b'i' => Some(Flash::info(message)),
             b'e' => Some(Flash::error(message)),
             _ => None,
         }
@@ -71,6 +82,9 @@ mod tests {
     fn flash_round_trips_through_the_cookie_value() {
         let flash = Flash::success("Account for anna@example.com created; <b>ok</b> 100%");
         assert_eq!(Flash::decode(&flash.encode()), Some(flash));
+        for other in [Flash::info("Signed out"), Flash::error("No")] {
+            assert_eq!(Flash::decode(&other.encode()), Some(other));
+        }
         assert_eq!(Flash::decode("x"), None);
     }
 }

@@ -14,5 +14,6 @@ pub mod logging;
 pub mod page;
 pub mod paging;
 pub mod request;
+pub mod resume;
 pub mod sessions;
 pub mod state;

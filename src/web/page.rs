@@ -48,12 +48,21 @@ pub struct Ctx {
     pub flash: Option<Flash>,
     /// The practice's clock: every time on a page is shown in its zone.
     pub clock: Clock,
+    /// Seconds without a request after which the session ends (0 when nobody is signed in):
+    /// the page script warns before then.
+    pub idle_seconds: i64,
 }
 
 impl Ctx {
     /// A context with nobody signed in and no forms (error pages).
     pub fn bare() -> Ctx {
-        Ctx { user: None, csrf_token: String::new(), flash: None, clock: Clock::system(chrono_tz::UTC) }
+        Ctx {
+            user: None,
+            csrf_token: String::new(),
+            flash: None,
+            clock: Clock::system(chrono_tz::UTC),
+            idle_seconds: 0,
+        }
     }
 
     /// A stored (UTC) instant as the practice reads it: "2026-11-25 15:58 CET".
@@ -90,7 +99,12 @@ impl FromRequest for Ctx {
             .and_then(|state| req.cookie(&state.cookie_names.flash))
             .and_then(|cookie| Flash::decode(cookie.value()));
         let clock = state.map_or_else(|| Clock::system(chrono_tz::UTC), |state| state.clock.clone());
+        let idle_seconds = match (&auth.identity, state) {
+            (Some(_), Some(state)) => state.lifetimes().idle.num_seconds(),
+            _ => 0,
+        };
         ready(Ok(Ctx {
+            idle_seconds,
             user: auth.identity.map(|i| NavUser {
                 name: i.user.display_name,
                 is_admin: i.user.is_admin,

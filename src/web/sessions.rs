@@ -57,6 +57,16 @@ fn refuse(req: ServiceRequest, err: &AppError) -> ServiceResponse<BoxBody> {
     req.into_response(err.error_response())
 }
 
+/// Whether the answer sends the browser to the sign-in page.
+fn sends_to_sign_in(res: &ServiceResponse<BoxBody>) -> bool {
+    res.status() == actix_web::http::StatusCode::SEE_OTHER
+        && res
+            .headers()
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|to| to == "/login" || to.starts_with("/login?"))
+}
+
 /// What the session cookie says, checked against the server-side session.
 enum Session {
     /// No cookie.
@@ -142,15 +152,18 @@ pub async fn resolve(
             Err(err) => return Ok(refuse(req, &err)),
         };
     let mut new_pre_session = None;
-    let binding = match &identity {
-        Some(found) => format!("s:{}", found.session_id),
+    let key = state.keys.csrf_key();
+    let csrf_token = match &identity {
+        Some(found) => csrf::session_token(key, &found.session_id),
         None => match req.cookie(&names.csrf) {
-            Some(cookie) if cookie.value().len() == 43 => format!("a:{}", cookie.value()),
+            Some(cookie) if cookie.value().len() == 43 => {
+                csrf::token_for(key, &format!("a:{}", cookie.value()))
+            }
             _ => match random_value() {
                 Ok(value) => {
-                    let binding = format!("a:{value}");
+                    let token = csrf::token_for(key, &format!("a:{value}"));
                     new_pre_session = Some(value);
-                    binding
+                    token
                 }
                 Err(err) => {
                     return Ok(refuse(req, &AppError::Internal(anyhow::anyhow!("no randomness: {err}"))));
@@ -160,11 +173,7 @@ pub async fn resolve(
     };
     let must_change_password = identity.as_ref().is_some_and(|i| i.user.must_change_password);
     let had_flash = req.cookie(&names.flash).is_some_and(|c| Flash::decode(c.value()).is_some());
-    let auth = RequestAuth {
-        identity,
-        csrf_token: csrf::token_for(state.keys.csrf_key(), &binding),
-        ip: client_ip(&req, state.config.trust_proxy_headers),
-    };
+    let auth = RequestAuth { identity, csrf_token, ip: client_ip(&req, state.config.trust_proxy_headers) };
     req.extensions_mut().insert(auth);
 
     // A user who must change their password sees only that page; cookie upkeep below still runs.
@@ -180,6 +189,10 @@ pub async fn resolve(
             res.response_mut().add_cookie(&names.build(&names.session, token))?;
         } else if drop_session_cookie {
             res.response_mut().add_cookie(&names.removal(&names.session))?;
+            if sends_to_sign_in(&res) && !sets(&res, &names.flash) {
+                let ended = Flash::info("Your session has ended. Sign in again to carry on where you were.");
+                res.response_mut().add_cookie(&names.build(&names.flash, ended.encode()))?;
+            }
         }
     }
     if let Some(value) = new_pre_session {

@@ -36,11 +36,11 @@ async fn every_route_enforces_its_declared_access(backend: Backend) {
             // Walked with real records, per owner, in ownership.rs.
             Access::Public | Access::Therapist => {}
             Access::SignedIn => {
-                call("anonymous").await.assert_redirect("/login");
+                call("anonymous").await.assert_sign_in_first(route.method, &path);
                 checked += 1;
             }
             Access::Admin => {
-                call("anonymous").await.assert_redirect("/login");
+                call("anonymous").await.assert_sign_in_first(route.method, &path);
                 let page = call("therapist").await;
                 assert_eq!(page.status, 403, "therapist on {} {}", route.method, route.path);
                 if route.method == "get" {

@@ -20,6 +20,7 @@ mod layout;
 mod mail;
 mod ownership;
 mod responses;
+mod resume;
 mod sessions;
 mod setup;
 mod signin;

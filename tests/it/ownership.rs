@@ -35,7 +35,7 @@ async fn every_clinical_route_is_limited_to_the_treating_therapist(backend: Back
             let path = path.clone();
             async move { if route.method == "get" { c.get(&path).await } else { c.post(&path, &[]).await } }
         };
-        call("anonymous").await.assert_redirect("/login");
+        call("anonymous").await.assert_sign_in_first(route.method, &path);
         assert_eq!(
             call("office").await.status,
             403,

@@ -38,6 +38,18 @@ impl Page {
         assert_eq!(self.location(), Some(to));
     }
 
+    /// The redirect a visitor without a session gets from `method path`: to sign in, and back to
+    /// the page afterwards when it was a page to look at.
+    pub fn assert_sign_in_first(&self, method: &str, path: &str) {
+        let expected = if method == "get" && path != "/" {
+            let next: String = url::form_urlencoded::byte_serialize(path.as_bytes()).collect();
+            format!("/login?next={next}")
+        } else {
+            "/login".to_owned()
+        };
+        self.assert_redirect(&expected);
+    }
+
     pub fn set_cookie(&self, name: &str) -> Option<&Cookie<'static>> {
         self.set_cookies.iter().find(|c| c.name() == name)
     }
@@ -51,6 +63,35 @@ impl Page {
     pub fn contains(&self, text: &str) -> bool {
         self.body.contains(text)
     }
+
+    /// The hidden fields (name, value) of the form posting to `action`, in order, unescaped.
+    pub fn hidden_fields(&self, action: &str) -> Vec<(String, String)> {
+        let start = self.body.find(&format!(r#"action="{action}""#)).unwrap_or_else(|| {
+            panic!("no form posting to {action} in {}", self.body);
+        });
+        let form = &self.body[start..];
+        let form = &form[..form.find("</form>").unwrap()];
+        form.split("<input type=\"hidden\" ")
+            .skip(1)
+            .map(|input| (attribute(input, "name"), attribute(input, "value")))
+            .collect()
+    }
+}
+
+/// The unescaped value of `name="…"` at the start of an element's attributes.
+fn attribute(element: &str, name: &str) -> String {
+    let marker = format!(r#"{name}=""#);
+    let start = element.find(&marker).unwrap() + marker.len();
+    let raw = &element[start..start + element[start..].find('"').unwrap()];
+    raw.replace("&#34;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#60;", "<")
+        .replace("&#62;", ">")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&#38;", "&")
+        .replace("&amp;", "&")
 }
 
 /// Extra knobs for a POST that a test wants to forge.
