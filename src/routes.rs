@@ -88,11 +88,13 @@ route_table! {
     post "/factors/{id}/edit"                    => charting::routes::update_factor, Therapist, reads(FactorView, "factor");
     get  "/visits/{id}"                          => visits::routes::show_visit, Therapist, reads(VisitView, "visit");
     post "/visits/{id}"                          => visits::routes::update_visit, Therapist, reads(VisitView, "visit");
-    post "/visits/{id}/sign"                     => visits::routes::sign_visit, Therapist, reads(VisitView, "visit");
+    post "/visits/{id}/autosave"                 => visits::routes::autosave_visit, Therapist;
+    get  "/visits/{id}/sign"                     => visits::routes::sign_form, Therapist, reads(VisitView, "visit");
+    post "/visits/{id}/sign"                     => visits::routes::sign_visit, Therapist;
     post "/visits/{id}/addenda"                  => visits::routes::add_addendum, Therapist, reads(VisitView, "visit");
-    post "/visits/{id}/findings"                 => visits::finding_routes::add_finding, Therapist, reads(VisitView, "visit");
     get  "/findings/{id}/edit"                   => visits::finding_routes::edit_finding_form, Therapist, reads(FindingView, "finding");
     post "/findings/{id}/edit"                   => visits::finding_routes::update_finding, Therapist, reads(FindingView, "finding");
+    get  "/findings/{id}/delete"                 => visits::finding_routes::remove_finding_form, Therapist, reads(FindingView, "finding");
     post "/findings/{id}/delete"                 => visits::finding_routes::delete_finding, Therapist;
     get  "/muscles"                              => charting::routes::list_muscles, Therapist;
     get  "/muscles/new"                          => charting::routes::new_muscle_form, Therapist;

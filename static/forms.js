@@ -144,3 +144,161 @@ watchIdle();
 
 // ---- Sending a form kept from an ended session, once signed in again ----
 document.querySelectorAll("form[data-autosubmit]").forEach((form) => form.submit());
+
+// ---- Errors land where the user is ----
+{
+  const summary = document.querySelector("[data-error-summary]");
+  if (summary) {
+    summary.focus({ preventScroll: true });
+    summary.scrollIntoView({ block: "center" });
+  }
+}
+
+// ---- Leaving with unsaved changes asks first ----
+
+// What the user typed on a form: everything but the fields the page itself keeps up to date.
+function formState(form) {
+  const fields = new URLSearchParams(new FormData(form));
+  ["csrf_token", "version", "confirmed"].forEach((name) => fields.delete(name));
+  return fields.toString();
+}
+
+const guarded = [];
+
+function guard(form) {
+  const entry = { form, baseline: formState(form), leaving: false };
+  form.addEventListener("submit", () => { entry.leaving = true; });
+  guarded.push(entry);
+  return entry;
+}
+
+document.querySelectorAll("form[data-guard]").forEach(guard);
+
+window.addEventListener("beforeunload", (event) => {
+  const unsaved = guarded.some((g) => !g.leaving && formState(g.form) !== g.baseline);
+  if (unsaved) {
+    event.preventDefault();
+    event.returnValue = "";
+  }
+});
+
+// ---- Buttons that ask first ----
+document.querySelectorAll("button[data-confirm]").forEach((button) => {
+  button.addEventListener("click", (event) => {
+    if (!window.confirm(button.dataset.confirm)) {
+      event.preventDefault();
+      return;
+    }
+    const confirmed = button.form && button.form.querySelector('input[name="confirmed"]');
+    if (confirmed) confirmed.value = "yes";
+  });
+});
+
+// ---- Autosave: the visit page saves as the therapist types ----
+
+function autosave(form) {
+  const entry = guarded.find((g) => g.form === form) || guard(form);
+  const status = form.querySelector("[data-save-status]");
+  const version = form.querySelector('input[name="version"]');
+  const say = (text, kind) => {
+    if (!status) return;
+    status.textContent = text;
+    status.dataset.kind = kind || "";
+  };
+  let timer = null;
+  let sending = false;
+  let again = false;
+  let blocked = false;
+  let retryDelay = 5000;
+
+  const send = async () => {
+    timer = null;
+    if (blocked) return;
+    if (sending) { again = true; return; }
+    const snapshot = formState(form);
+    if (snapshot === entry.baseline) return;
+    sending = true;
+    say("Saving…", "busy");
+    const fields = new URLSearchParams(new FormData(form));
+    let response = null;
+    try {
+      response = await postForm(form.dataset.autosave, fields);
+    } catch (_) {
+      response = null;
+    }
+    sending = false;
+    if (!response) {
+      say("Not saved: the server cannot be reached. Retrying; your text stays here.", "error");
+      timer = setTimeout(send, retryDelay);
+      retryDelay = Math.min(retryDelay * 2, 60000);
+      return;
+    }
+    retryDelay = 5000;
+    const body = await response.json().catch(() => ({}));
+    if (response.status === 401) {
+      blocked = true;
+      say("Not saved: you were signed out. Your text is still here: press Save note to sign in and save it.", "error");
+    } else if (body.status === "saved") {
+      version.value = String(body.version);
+      entry.baseline = snapshot;
+      say(`Saved ${body.saved_at}`, "ok");
+    } else if (body.status === "invalid") {
+      entry.baseline = snapshot;
+      const first = Object.values(body.errors || {})[0] || "Some values were not accepted.";
+      say(`Kept as typed, not yet saved in the note: ${first}`, "error");
+    } else if (body.status === "conflict") {
+      blocked = true;
+      showConflict(form, body, () => {
+        version.value = String(body.version);
+        blocked = false;
+        send();
+      });
+      say("Not saved: this note was changed in another tab. Both versions are shown below the note heading.", "error");
+    } else {
+      say("Not saved: the server answered unexpectedly. Retrying; your text stays here.", "error");
+      timer = setTimeout(send, retryDelay);
+    }
+    if (again) { again = false; schedule(); }
+  };
+
+  const schedule = () => {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(send, 1500);
+  };
+  form.addEventListener("input", schedule);
+  form.addEventListener("change", schedule);
+  form.addEventListener("submit", () => { blocked = true; if (timer) clearTimeout(timer); });
+}
+
+// Shows the other tab's note beside this one, and a way to keep this one.
+function showConflict(form, body, keepMine) {
+  let box = form.querySelector("[data-conflict]");
+  if (!box) {
+    box = document.createElement("div");
+    box.className = "card conflict";
+    box.setAttribute("data-conflict", "");
+    box.setAttribute("role", "alert");
+    const heading = form.querySelector("#note-heading");
+    heading.after(box);
+  }
+  box.replaceChildren();
+  const title = document.createElement("h3");
+  title.textContent = "Saved in another tab or window meanwhile:";
+  const list = document.createElement("dl");
+  list.className = "facts";
+  for (const [key, label] of [["subjective", "Subjective"], ["objective", "Objective"], ["assessment", "Assessment"], ["plan", "Plan"], ["notes", "Other notes"]]) {
+    const dt = document.createElement("dt");
+    dt.textContent = label;
+    const dd = document.createElement("dd");
+    dd.className = "note-text";
+    dd.textContent = (body.theirs && body.theirs[key]) || "";
+    list.append(dt, dd);
+  }
+  const keep = document.createElement("button");
+  keep.type = "button";
+  keep.textContent = "Keep my version (save it over that one)";
+  keep.addEventListener("click", () => { box.remove(); keepMine(); });
+  box.append(title, list, keep);
+}
+
+document.querySelectorAll("form[data-autosave]").forEach(autosave);

@@ -1,7 +1,7 @@
 //! Charting forms: a trigger-point finding, a perpetuating factor, a practice-specific muscle.
 
 use chrono::NaiveDate;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::charting::catalog::{MAP_HEIGHT, MAP_WIDTH, NewCustomMuscle};
 use crate::charting::factors::{Factor, FactorFields};
@@ -17,7 +17,9 @@ use crate::web::fields::{Checker, LONG_TEXT, SHORT_TEXT};
 /// Pressure-pain thresholds above this many kPa are typing errors.
 const MAX_PPT_KPA: f64 = 2000.0;
 
-#[derive(Clone, Deserialize)]
+/// A trigger point as typed. On the visit page it shares one form with the note, so its notes
+/// travel as `finding_notes`.
+#[derive(Clone, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct FindingForm {
     pub muscle_id: String,
@@ -40,6 +42,7 @@ pub struct FindingForm {
     pub ppt_unit: String,
     pub referral_quality: String,
     pub referral_zone: String,
+    #[serde(rename = "finding_notes")]
     pub notes: String,
 }
 
@@ -85,6 +88,11 @@ fn code<T: Copy>(value: Option<T>, code: fn(T) -> &'static str) -> String {
 }
 
 impl FindingForm {
+    /// Whether nothing has been entered: the form is as a blank page sends it.
+    pub fn is_blank(&self) -> bool {
+        *self == FindingForm::default()
+    }
+
     pub fn from_finding(finding: &Finding) -> FindingForm {
         let f = &finding.fields;
         FindingForm {

@@ -1,4 +1,5 @@
-//! Trigger points on the visit page: add, edit and remove them while the visit is a draft.
+//! A trigger point's own pages while its visit is a draft: editing it, and asking before it is
+//! removed. (Adding one is a button of the visit page: `visits::draft`.)
 
 use actix_web::{HttpResponse, web};
 
@@ -6,42 +7,17 @@ use crate::audit::audited;
 use crate::audit::model::Action;
 use crate::auth::extractors::TherapistUser;
 use crate::charting::forms::FindingForm;
+use crate::charting::views::FindingRow;
 use crate::db::DbConn;
 use crate::error::AppError;
-use crate::visits::routes::{visit_page, visit_url};
-use crate::visits::views::{FindingEditPage, VisitPage};
+use crate::visits::routes::visit_url;
+use crate::visits::views::{FindingEditPage, FindingRemovePage};
 use crate::visits::{model, show};
 use crate::web::flash::Flash;
 use crate::web::form::Form;
 use crate::web::page::{invalid, ok};
 use crate::web::request::TherapistRequest;
 use crate::web::state::AppState;
-
-pub async fn add_finding(
-    req: TherapistRequest,
-    id: web::Path<String>,
-    form: Form<FindingForm>,
-) -> Result<HttpResponse, AppError> {
-    let TherapistRequest { state, me, ctx, actor } = req;
-    let (id, form) = (id.into_inner(), form.into_inner());
-    let (therapist, target, now, audit_actor) =
-        (me.id().to_owned(), id.clone(), state.clock.now(), actor.clone());
-    let result = match form.validate() {
-        Err(errors) => Err(AppError::Validation(errors)),
-        Ok(fields) => {
-            let add = move |conn: &mut DbConn| model::add_finding(conn, &therapist, &target, &fields, now);
-            audited::write(&state.db, audit_actor, Action::FindingCreate, add).await
-        }
-    };
-    match result {
-        Ok(_) => Ok(state.see_other(&visit_url(&id), Flash::success("Trigger point recorded."))),
-        Err(AppError::Validation(errors)) => {
-            let page = visit_page(&state, &me, ctx, id).await?;
-            invalid(&VisitPage { finding_form: form, finding_errors: errors, ..page })
-        }
-        Err(err) => Err(err),
-    }
-}
 
 /// The edit page of a trigger point of this therapist's client.
 async fn finding_page(
@@ -59,11 +35,7 @@ pub async fn edit_finding_form(
 ) -> Result<HttpResponse, AppError> {
     let TherapistRequest { state, me, ctx, .. } = req;
     let shown = finding_page(&state, &me, id.into_inner()).await?;
-    if shown.visit.is_signed() {
-        return Err(AppError::Conflict(
-            "This visit is signed and can no longer be changed. Add an addendum instead.".into(),
-        ));
-    }
+    model::editable(&shown.visit)?;
     ok(&FindingEditPage::new(ctx, shown, None))
 }
 
@@ -85,9 +57,10 @@ pub async fn update_finding(
         }
     };
     match result {
-        Ok(finding) => {
-            Ok(state.see_other(&visit_url(&finding.visit_id), Flash::success("Trigger point saved.")))
-        }
+        Ok(finding) => Ok(state.see_other(
+            &format!("{}#trigger-points", visit_url(&finding.visit_id)),
+            Flash::success("Trigger point saved."),
+        )),
         Err(AppError::Validation(errors)) => {
             let shown = finding_page(&state, &me, id).await?;
             invalid(&FindingEditPage::new(ctx, shown, Some((form, errors))))
@@ -101,5 +74,18 @@ pub async fn delete_finding(req: TherapistRequest, id: web::Path<String>) -> Res
     let (therapist, id, now) = (me.id().to_owned(), id.into_inner(), state.clock.now());
     let remove = move |conn: &mut DbConn| model::delete_finding(conn, &therapist, &id, now);
     let finding = audited::write(&state.db, actor, Action::FindingDelete, remove).await?;
-    Ok(state.see_other(&visit_url(&finding.visit_id), Flash::success("Trigger point removed.")))
+    let back = format!("{}#trigger-points", visit_url(&finding.visit_id));
+    Ok(state.see_other(&back, Flash::success("Trigger point removed.")))
+}
+
+/// Asks before a trigger point is removed (the visit page's script asks itself).
+pub async fn remove_finding_form(
+    req: TherapistRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let TherapistRequest { state, me, ctx, .. } = req;
+    let shown = finding_page(&state, &me, id.into_inner()).await?;
+    model::editable(&shown.visit)?;
+    let row = FindingRow::new(shown.finding, &shown.muscle);
+    ok(&FindingRemovePage { ctx, client: shown.client, visit: shown.visit, row })
 }

@@ -1,6 +1,6 @@
 //! Visit forms: opening a visit, the SOAP note, and an addendum.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::charting::vocab::Technique;
 use crate::error::FieldErrors;
@@ -20,7 +20,7 @@ pub struct NewVisitForm {
 }
 
 /// The SOAP note of a draft visit.
-#[derive(Clone, Default, Deserialize)]
+#[derive(Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct VisitForm {
     pub started_at: String,
@@ -126,6 +126,56 @@ impl VisitForm {
             notes: c.optional("notes", &self.notes, LONG_TEXT),
         };
         c.into_result(fields)
+    }
+}
+
+/// The buttons of the visit page. Every one of them first saves what is typed (see
+/// `visits::draft`); `do` says what happens next.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct VisitControls {
+    /// The note's version the page was typed on.
+    pub version: String,
+    #[serde(rename = "do")]
+    pub step: String,
+    /// "yes" when a removal was confirmed on the page (by script).
+    pub confirmed: String,
+}
+
+/// What a button on the visit page asks for after saving.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    Save,
+    AddFinding,
+    EditFinding(String),
+    RemoveFinding {
+        id: String,
+        confirmed: bool,
+    },
+    Sign,
+    /// The page's script saving as the therapist types.
+    Autosave,
+}
+
+impl VisitControls {
+    /// The version the page was typed on (0, which no note has, if it is missing).
+    pub fn base_version(&self) -> i32 {
+        self.version.trim().parse().unwrap_or(0)
+    }
+
+    /// The step asked for; anything unknown (Enter in a field) saves.
+    pub fn step(&self) -> Step {
+        let confirmed = self.confirmed == "yes";
+        match self.step.split_once(':') {
+            Some(("edit", id)) if !id.is_empty() => Step::EditFinding(id.to_owned()),
+            Some(("remove", id)) if !id.is_empty() => Step::RemoveFinding { id: id.to_owned(), confirmed },
+            _ => match self.step.as_str() {
+                "add_finding" => Step::AddFinding,
+                "sign" => Step::Sign,
+                "autosave" => Step::Autosave,
+                _ => Step::Save,
+            },
+        }
     }
 }
 

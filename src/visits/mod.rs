@@ -1,5 +1,6 @@
 //! Visits: SOAP notes, their trigger points while a draft, signing and its seal, and addenda.
 
+pub mod draft;
 pub mod finding_routes;
 pub mod forms;
 pub mod model;

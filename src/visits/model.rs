@@ -38,9 +38,13 @@ pub struct Visit {
     pub content_hash: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Goes up with every change to the note, so a page typed on an older note is noticed.
+    pub version: i32,
+    /// What was typed on the visit page but could not be saved yet (see `visits::draft`).
+    pub draft_input: Option<String>,
 }
 
-debug_only!(Visit: id, client_id, therapist_id, signed_at);
+debug_only!(Visit: id, client_id, therapist_id, signed_at, version);
 
 impl Visit {
     pub fn is_signed(&self) -> bool {
@@ -65,7 +69,7 @@ impl Audited for Visit {
 
 /// The editable part of a draft visit, already validated. The order of the fields is part of
 /// the seal (see [`content_hash`]).
-#[derive(Clone, Queryable, Selectable, AsChangeset, Insertable, Serialize)]
+#[derive(Clone, PartialEq, Queryable, Selectable, AsChangeset, Insertable, Serialize)]
 #[diesel(table_name = visits, treat_none_as_null = true)]
 pub struct VisitFields {
     pub started_at: NaiveDateTime,
@@ -195,6 +199,14 @@ pub fn create_draft(
     find(conn, &id)
 }
 
+/// A visit that is still a draft, or the conflict of changing a signed one.
+pub fn editable(visit: &Visit) -> Result<(), AppError> {
+    if visit.is_signed() {
+        return Err(AppError::Conflict(LOCKED.into()));
+    }
+    Ok(())
+}
+
 /// Takes the visit's row lock if it is still a draft, or fails with `Conflict`.
 pub fn lock_draft(conn: &mut DbConn, visit_id: &str, now: NaiveDateTime) -> Result<(), AppError> {
     let locked = diesel::update(visits::table.find(visit_id))
@@ -207,19 +219,43 @@ pub fn lock_draft(conn: &mut DbConn, visit_id: &str, now: NaiveDateTime) -> Resu
     Ok(())
 }
 
-/// Saves the SOAP note of a draft of `therapist_id`'s client.
-pub fn update_note(
+/// What became of a note sent from the visit page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoteSave {
+    /// Stored (`changed` false when it was already the stored note).
+    Saved { changed: bool },
+    /// It was typed on an older version and the note has changed since: nothing was stored.
+    Conflict,
+}
+
+/// Saves `note`, typed on version `base`, into a draft the caller has locked. A note that differs
+/// from one changed since `base` is not stored: two tabs never silently overwrite each other.
+pub fn save_note(
     conn: &mut DbConn,
-    therapist_id: &str,
-    id: &str,
+    visit: &Visit,
     note: &VisitFields,
+    base: i32,
     now: NaiveDateTime,
-) -> Result<Visit, AppError> {
-    let (visit, _) = find_for_therapist(conn, id, therapist_id)?;
-    lock_draft(conn, &visit.id, now)?;
-    diesel::update(visits::table.find(&visit.id)).set(note).execute(conn)?;
+) -> Result<NoteSave, AppError> {
+    if visit.note == *note {
+        return Ok(NoteSave::Saved { changed: false });
+    }
+    if visit.version != base {
+        return Ok(NoteSave::Conflict);
+    }
+    diesel::update(visits::table.find(&visit.id))
+        .set((note, visits::version.eq(base + 1), visits::updated_at.eq(now)))
+        .execute(conn)?;
     clients::touch_last_visit(conn, &visit.client_id, note.started_at)?;
-    find(conn, &visit.id)
+    Ok(NoteSave::Saved { changed: true })
+}
+
+/// Keeps (or, with `None`, clears) what was typed on a draft's page but not saved yet.
+pub fn keep_draft_input(conn: &mut DbConn, visit: &Visit, input: Option<String>) -> Result<(), AppError> {
+    if visit.draft_input != input {
+        diesel::update(visits::table.find(&visit.id)).set(visits::draft_input.eq(input)).execute(conn)?;
+    }
+    Ok(())
 }
 
 /// Refuses a muscle id that is not in the catalog.
@@ -297,13 +333,62 @@ pub fn content_hash(visit: &Visit, findings: &[Finding]) -> String {
     Sha256::digest(&json).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Signs a draft of `therapist_id`'s client: records the signer, the time and the content hash.
-pub fn sign(conn: &mut DbConn, therapist_id: &str, id: &str, now: NaiveDateTime) -> Result<Visit, AppError> {
+/// Why a draft cannot be signed yet, if it cannot: something typed is not saved, or there is
+/// nothing to sign.
+pub fn sign_refusal(visit: &Visit, finding_count: usize) -> Option<&'static str> {
+    if visit.draft_input.is_some() {
+        return Some(
+            "Something typed on the visit page is not saved yet (a note with errors, or a trigger point \
+             not added). Finish or clear it first.",
+        );
+    }
+    let note = &visit.note;
+    let written = [&note.subjective, &note.objective, &note.assessment, &note.plan]
+        .into_iter()
+        .chain(note.notes.as_ref())
+        .any(|text| !text.trim().is_empty());
+    (!written && finding_count == 0)
+        .then_some("There is nothing to sign yet: the note is empty and no trigger points are recorded.")
+}
+
+/// The content hash a draft would be sealed with now: what the signing page shows is what is
+/// signed, or nothing is.
+pub fn seal_now(conn: &mut DbConn, visit_id: &str) -> Result<String, AppError> {
+    let visit = find(conn, visit_id)?;
+    Ok(content_hash(&visit, &findings::list_for_visit(conn, &visit.id)?))
+}
+
+/// What became of a signature.
+pub enum Signed {
+    Done(Box<Visit>),
+    /// Not signed, for this reason.
+    Refused(&'static str),
+}
+
+/// Signs a draft of `therapist_id`'s client exactly as reviewed (`reviewed` is the content hash
+/// the signing page showed): records the signer, the time and the hash.
+pub fn sign(
+    conn: &mut DbConn,
+    therapist_id: &str,
+    id: &str,
+    reviewed: &str,
+    now: NaiveDateTime,
+) -> Result<Signed, AppError> {
     let (visit, _) = find_for_therapist(conn, id, therapist_id)?;
     lock_draft(conn, &visit.id, now)?;
+    // Read under the lock: a change that committed meanwhile is not signed unseen.
     let visit = find(conn, &visit.id)?;
     let findings = findings::list_for_visit(conn, &visit.id)?;
+    if let Some(reason) = sign_refusal(&visit, findings.len()) {
+        return Ok(Signed::Refused(reason));
+    }
     let hash = content_hash(&visit, &findings);
+    if hash != reviewed {
+        return Ok(Signed::Refused(
+            "The visit changed after you reviewed it (in another tab, or by another save). Review it again \
+             before signing.",
+        ));
+    }
     diesel::update(visits::table.find(&visit.id))
         .set((
             visits::signed_at.eq(Some(now)),
@@ -311,7 +396,7 @@ pub fn sign(conn: &mut DbConn, therapist_id: &str, id: &str, now: NaiveDateTime)
             visits::content_hash.eq(Some(hash)),
         ))
         .execute(conn)?;
-    find(conn, &visit.id)
+    Ok(Signed::Done(Box::new(find(conn, &visit.id)?)))
 }
 
 /// Whether the stored content still matches the hash taken at signing.
@@ -398,6 +483,8 @@ mod tests {
             },
             signed_at: None,
             signed_by: None,
+            version: 1,
+            draft_input: None,
             content_hash: None,
             created_at: at,
             updated_at: at,

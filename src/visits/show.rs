@@ -44,6 +44,7 @@ pub fn visit(conn: &mut DbConn, therapist_id: &str, visit_id: &str) -> Result<Sh
 /// other points on the map.
 pub struct FindingShown {
     pub finding: Finding,
+    pub muscle: Muscle,
     pub visit: Visit,
     pub client: Client,
     pub catalog: Vec<Muscle>,
@@ -55,7 +56,30 @@ pub fn finding(conn: &mut DbConn, therapist_id: &str, finding_id: &str) -> Resul
     let finding = findings::find_for_therapist(conn, finding_id, therapist_id)?;
     let (visit, client) = model::find_for_therapist(conn, &finding.visit_id, therapist_id)?;
     let catalog = catalog::all(conn)?;
+    let muscle =
+        catalog.iter().find(|m| m.id == finding.fields.muscle_id).cloned().ok_or(AppError::NotFound)?;
     let others = findings::list_for_visit_with_muscles(conn, &visit.id)?;
     let map = BodyMap::from_findings(others.iter().filter(|(f, _)| f.id != finding.id).map(|(f, m)| (f, m)));
-    Ok(FindingShown { finding, visit, client, catalog, map })
+    Ok(FindingShown { finding, muscle, visit, client, catalog, map })
+}
+
+/// The signing page: what will be locked, and the hash it will be sealed with.
+pub struct Signing {
+    pub visit: Visit,
+    pub client: Client,
+    pub findings: Vec<(Finding, Muscle)>,
+    /// The content hash now; signing refuses if it has changed by then.
+    pub seal: String,
+    /// Why it cannot be signed yet, if it cannot.
+    pub refusal: Option<&'static str>,
+}
+
+/// A draft of `therapist_id`'s client, as it would be signed now.
+pub fn signing(conn: &mut DbConn, therapist_id: &str, visit_id: &str) -> Result<Signing, AppError> {
+    let (visit, client) = model::find_for_therapist(conn, visit_id, therapist_id)?;
+    let findings = findings::list_for_visit_with_muscles(conn, &visit.id)?;
+    let points: Vec<Finding> = findings.iter().map(|(finding, _)| finding.clone()).collect();
+    let seal = model::content_hash(&visit, &points);
+    let refusal = model::sign_refusal(&visit, findings.len());
+    Ok(Signing { visit, client, findings, seal, refusal })
 }

@@ -6,12 +6,14 @@ use crate::charting::bodymap::BodyMap;
 use crate::charting::catalog::Muscle;
 use crate::charting::forms::FindingForm;
 use crate::charting::views::{FindingRow, Vocab};
+use crate::charting::vocab::Classification;
 use crate::clients::model::Client;
 use crate::error::FieldErrors;
 use crate::time::Clock;
+use crate::visits::draft::DraftInput;
 use crate::visits::forms::{AddendumForm, NewVisitForm, VisitForm};
 use crate::visits::model::{Addendum, Visit};
-use crate::visits::show::{FindingShown, Shown};
+use crate::visits::show::{FindingShown, Shown, Signing};
 use crate::web::page::Ctx;
 
 #[derive(Template)]
@@ -51,20 +53,37 @@ pub struct VisitPage {
     pub addenda: Vec<(Addendum, String)>,
     pub addendum_form: AddendumForm,
     pub addendum_errors: FieldErrors,
+    /// The note's version the form is typed on (sent back with every button).
+    pub version: i32,
+    /// The note as saved elsewhere since this page's was typed (a second tab): shown beside it.
+    pub theirs: Option<VisitForm>,
+    /// The note or trigger point shown is what was typed and kept, not yet saved.
+    pub restored_note: bool,
+    pub restored_finding: bool,
 }
 
 impl VisitPage {
-    /// The page with its forms as stored (the note) or blank (a new point, an addendum).
+    /// The page with its forms as kept (what was typed but not saved yet), else as stored (the
+    /// note) or blank (a new point, an addendum).
     pub fn new(ctx: Ctx, shown: Shown, clock: &Clock) -> VisitPage {
+        let kept = DraftInput::of(&shown.visit);
+        let (restored_note, restored_finding) = (kept.note.is_some(), kept.finding.is_some());
+        let form = kept.note.unwrap_or_else(|| VisitForm::from_visit(&shown.visit, clock));
+        let errors =
+            if restored_note { form.validate(clock).err().unwrap_or_default() } else { FieldErrors::new() };
         VisitPage {
             ctx,
             v: Vocab,
-            form: VisitForm::from_visit(&shown.visit, clock),
+            form,
             started_local: clock.local(shown.visit.note.started_at),
-            errors: FieldErrors::new(),
+            errors,
             findings: shown.findings.into_iter().map(|(f, m)| FindingRow::new(f, &m)).collect(),
-            finding_form: FindingForm::default(),
+            finding_form: kept.finding.unwrap_or_default(),
             finding_errors: FieldErrors::new(),
+            version: shown.visit.version,
+            theirs: None,
+            restored_note,
+            restored_finding,
             catalog: shown.catalog,
             map: shown.map,
             interactive: !shown.visit.is_signed(),
@@ -112,4 +131,61 @@ impl FindingEditPage {
             interactive: true,
         }
     }
+}
+
+/// What signing will lock, and the confirmation (or why it cannot be signed yet).
+#[derive(Template)]
+#[template(path = "visits/sign.html")]
+pub struct SignPage {
+    pub ctx: Ctx,
+    pub client: Client,
+    pub visit: Visit,
+    pub started_local: chrono::NaiveDateTime,
+    pub findings: Vec<FindingRow>,
+    pub active: usize,
+    pub latent: usize,
+    pub seal: String,
+    pub refusal: Option<&'static str>,
+}
+
+impl SignPage {
+    pub fn new(ctx: Ctx, signing: Signing, clock: &Clock) -> SignPage {
+        let findings: Vec<FindingRow> =
+            signing.findings.into_iter().map(|(f, m)| FindingRow::new(f, &m)).collect();
+        let active =
+            findings.iter().filter(|row| row.finding.fields.classification == Classification::Active).count();
+        SignPage {
+            ctx,
+            started_local: clock.local(signing.visit.note.started_at),
+            latent: findings.len() - active,
+            active,
+            findings,
+            seal: signing.seal,
+            refusal: signing.refusal,
+            client: signing.client,
+            visit: signing.visit,
+        }
+    }
+
+    /// The SOAP sections as (heading, text), for the summary.
+    pub fn sections(&self) -> [(&'static str, &str); 4] {
+        let note = &self.visit.note;
+        [
+            ("Subjective", note.subjective.as_str()),
+            ("Objective", note.objective.as_str()),
+            ("Assessment", note.assessment.as_str()),
+            ("Plan", note.plan.as_str()),
+        ]
+    }
+}
+
+/// Asks before a trigger point is removed from a draft (without script; with it, the visit page
+/// asks itself).
+#[derive(Template)]
+#[template(path = "visits/finding_remove.html")]
+pub struct FindingRemovePage {
+    pub ctx: Ctx,
+    pub client: Client,
+    pub visit: Visit,
+    pub row: FindingRow,
 }

@@ -23,6 +23,28 @@ impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
     type Future = LocalBoxFuture<'static, Result<Form<T>, AppError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = FormBody::from_request(req, payload);
+        Box::pin(async move { body.await?.parse().map(Form) })
+    }
+}
+
+/// A form body read once and checked (a form, within the size limit, no NUL), for a page whose
+/// one form carries several parts (the visit page: the note, a trigger point, its buttons).
+pub struct FormBody(Bytes);
+
+impl FormBody {
+    /// The fields of `T`; fields of the other parts are ignored.
+    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, AppError> {
+        serde_html_form::from_bytes(&self.0)
+            .map_err(|_| AppError::BadRequest("The form could not be read.".into()))
+    }
+}
+
+impl FromRequest for FormBody {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<FormBody, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let body = Bytes::from_request(req, payload);
         let is_form = req
             .headers()
@@ -40,9 +62,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
             if has_nul(&body) {
                 return Err(nul_refused());
             }
-            serde_html_form::from_bytes(&body)
-                .map(Form)
-                .map_err(|_| AppError::BadRequest("The form could not be read.".into()))
+            Ok(FormBody(body))
         })
     }
 }

@@ -148,6 +148,8 @@ async fn chart_a_trigger_point_in_a_real_browser(backend: Backend) {
     driver.find(By::Id("add-finding")).await.unwrap().click().await.unwrap();
     wait_for_text(&driver, "Trigger point recorded.").await;
     driver.find(By::Id("sign-visit")).await.unwrap().click().await.unwrap();
+    wait_for_text(&driver, "Trigger points: 1 active, 0 latent").await;
+    driver.find(By::Id("confirm-sign")).await.unwrap().click().await.unwrap();
     wait_for_text(&driver, "Signed by").await;
 
     driver.goto(&chart_url).await.unwrap();
@@ -167,8 +169,183 @@ async fn chart_a_trigger_point_in_a_real_browser(backend: Backend) {
     driver.quit().await.unwrap();
 }
 
+/// A browser signed in as the admin (a therapist too) on `app`, with its driver and profile.
+struct Session {
+    driver: WebDriver,
+    _chromedriver: Driver,
+    _profile: tempfile::TempDir,
+}
+
+async fn signed_in(app: &TestApp) -> Session {
+    let chromedriver = Driver::start();
+    let profile = tempfile::tempdir().unwrap();
+    let driver = browser(&chromedriver, profile.path()).await;
+    driver.goto(format!("{}/login", app.base)).await.unwrap();
+    sign_in_on_page(&driver).await;
+    wait_for_text(&driver, "Hello, admin").await;
+    Session { driver, _chromedriver: chromedriver, _profile: profile }
+}
+
+async fn sign_in_on_page(driver: &WebDriver) {
+    driver.find(By::Id("email")).await.unwrap().send_keys("admin@example.com").await.unwrap();
+    driver.find(By::Id("password")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+    driver.find(By::Css("main button[type=submit]")).await.unwrap().click().await.unwrap();
+}
+
+async fn type_into(driver: &WebDriver, id: &str, text: &str) {
+    let field = driver.find(By::Id(id)).await.unwrap();
+    field.scroll_into_view().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+async fn choose(driver: &WebDriver, id: &str, value: &str) {
+    let select = driver.find(By::Id(id)).await.unwrap();
+    thirtyfour::components::SelectElement::new(&select).await.unwrap().select_by_value(value).await.unwrap();
+}
+
+async fn click(driver: &WebDriver, id: &str) {
+    let button = driver.find(By::Id(id)).await.unwrap();
+    button.scroll_into_view().await.unwrap();
+    button.click().await.unwrap();
+}
+
+/// A draft visit of a new client of the admin; its page's path.
+fn draft_visit(app: &TestApp) -> (String, String) {
+    let admin = app.user("admin@example.com");
+    let client = app.create_client(&admin.id, "Bruno", "Browser");
+    let visit = app.open_visit(&client);
+    (format!("/visits/{}", visit.id), visit.id)
+}
+
+fn stored_subjective(app: &TestApp, visit_id: &str) -> String {
+    let admin = app.user("admin@example.com");
+    app.with_conn(|conn| myochart::visits::model::find_for_therapist(conn, visit_id, &admin.id))
+        .0
+        .note
+        .subjective
+}
+
+/// Typed text survives *Add trigger point*, is autosaved as it is typed, and a removal asks first.
+async fn typing_then_adding_a_trigger_point_keeps_the_note(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let (path, visit_id) = draft_visit(&app);
+    let session = signed_in(&app).await;
+    let driver = &session.driver;
+    driver.goto(format!("{}{path}", app.base)).await.unwrap();
+    type_into(driver, "subjective", "Neck pain since the move").await;
+    wait_for_text(driver, "Saved ").await;
+    assert_eq!(stored_subjective(&app, &visit_id), "Neck pain since the move", "autosaved");
+    type_into(driver, "subjective", ", worse at night").await;
+    choose(driver, "muscle_id", "levator-scapulae").await;
+    choose(driver, "side", "left").await;
+    click(driver, "add-finding").await;
+    wait_for_text(driver, "Trigger point recorded.").await;
+    assert_eq!(value(driver, "subjective").await, "Neck pain since the move, worse at night");
+    assert_eq!(stored_subjective(&app, &visit_id), "Neck pain since the move, worse at night");
+
+    // Removing asks; saying no keeps it.
+    let remove = driver.find(By::Css("button[value^='remove:']")).await.unwrap();
+    remove.scroll_into_view().await.unwrap();
+    remove.click().await.unwrap();
+    assert!(driver.get_alert_text().await.unwrap().contains("Levator scapulae"));
+    driver.dismiss_alert().await.unwrap();
+    assert!(driver.source().await.unwrap().contains("value=\"remove:"), "still there");
+    driver.find(By::Css("button[value^='remove:']")).await.unwrap().click().await.unwrap();
+    driver.accept_alert().await.unwrap();
+    wait_for_text(driver, "Trigger point removed.").await;
+
+    // Leaving with something typed and not yet saved asks first; once autosaved, it does not.
+    type_into(driver, "plan", "Ball work at home").await;
+    assert!(leaving_asks(driver).await, "unsaved typing guards the page");
+    wait_for_text(driver, "Saved ").await;
+    assert!(!leaving_asks(driver).await, "nothing unsaved, nothing to ask");
+    session.driver.quit().await.unwrap();
+}
+
+/// Whether leaving the page now would ask first (the page cancels `beforeunload`).
+async fn leaving_asks(driver: &WebDriver) -> bool {
+    let script = "const e = new Event('beforeunload', { cancelable: true }); \
+                  window.dispatchEvent(e); return e.defaultPrevented;";
+    driver.execute(script, vec![]).await.unwrap().convert().unwrap()
+}
+
+/// *Review and sign* signs what is on the screen, after showing it.
+async fn typing_then_signing_signs_what_is_on_screen(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let (path, visit_id) = draft_visit(&app);
+    let session = signed_in(&app).await;
+    let driver = &session.driver;
+    driver.goto(format!("{}{path}", app.base)).await.unwrap();
+    type_into(driver, "subjective", "Typed just before signing").await;
+    click(driver, "sign-visit").await;
+    wait_for_text(driver, "Sign the visit of").await;
+    assert!(driver.source().await.unwrap().contains("Typed just before signing"));
+    click(driver, "confirm-sign").await;
+    wait_for_text(driver, "Signed by").await;
+    assert_eq!(stored_subjective(&app, &visit_id), "Typed just before signing");
+    session.driver.quit().await.unwrap();
+}
+
+/// With a one-minute idle timeout: the session ends while the therapist types; *Save note* asks
+/// them to sign in, and signing in saves what they typed and brings them back to the visit.
+async fn an_ended_session_loses_nothing(backend: Backend) {
+    let app = TestApp::at(backend, chrono::Utc::now().naive_utc(), |c| c.session_idle_minutes = 1).await;
+    let (path, visit_id) = draft_visit(&app);
+    let session = signed_in(&app).await;
+    let driver = &session.driver;
+    driver.goto(format!("{}{path}", app.base)).await.unwrap();
+    wait_for_text(driver, "SOAP note").await;
+    app.state.clock.advance(chrono::Duration::seconds(61));
+    type_into(driver, "subjective", "Typed after the session ended").await;
+    wait_for_text(driver, "you were signed out").await;
+    click(driver, "save-visit").await;
+    wait_for_text(driver, "Your session has ended").await;
+    sign_in_on_page(driver).await;
+    wait_for_text(driver, "Note saved.").await;
+    assert_eq!(driver.current_url().await.unwrap().path(), path);
+    assert_eq!(value(driver, "subjective").await, "Typed after the session ended");
+    assert_eq!(stored_subjective(&app, &visit_id), "Typed after the session ended");
+    session.driver.quit().await.unwrap();
+}
+
+/// Two tabs on one visit: the second one's autosave notices the first one's save, shows both
+/// texts, and keeps its own only when asked.
+async fn two_tabs_show_both_texts(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let (path, visit_id) = draft_visit(&app);
+    let session = signed_in(&app).await;
+    let driver = &session.driver;
+    let url = format!("{}{path}", app.base);
+    driver.goto(&url).await.unwrap();
+    let first = driver.window().await.unwrap();
+    let second = driver.new_tab().await.unwrap();
+    driver.switch_to_window(second.clone()).await.unwrap();
+    driver.goto(&url).await.unwrap();
+    wait_for_text(driver, "SOAP note").await;
+    driver.switch_to_window(first).await.unwrap();
+    type_into(driver, "subjective", "From the first tab").await;
+    wait_for_text(driver, "Saved ").await;
+    driver.switch_to_window(second).await.unwrap();
+    type_into(driver, "subjective", "From the second tab").await;
+    wait_for_text(driver, "changed in another tab").await;
+    let page = driver.source().await.unwrap();
+    assert!(page.contains("From the first tab"), "the other tab's text is shown");
+    assert_eq!(value(driver, "subjective").await, "From the second tab", "this tab's text stays");
+    assert_eq!(stored_subjective(&app, &visit_id), "From the first tab");
+    driver.find(By::Css("[data-conflict] button")).await.unwrap().click().await.unwrap();
+    wait_for_text(driver, "Saved ").await;
+    assert_eq!(stored_subjective(&app, &visit_id), "From the second tab");
+    session.driver.quit().await.unwrap();
+}
+
 #[cfg(myochart_browser_tests)]
-on_both_backends!(chart_a_trigger_point_in_a_real_browser);
+on_both_backends!(
+    chart_a_trigger_point_in_a_real_browser,
+    typing_then_adding_a_trigger_point_keeps_the_note,
+    typing_then_signing_signs_what_is_on_screen,
+    an_ended_session_loses_nothing,
+    two_tabs_show_both_texts,
+);
 
 /// Stands in for the browser test where Chromium is missing, so the gap shows in the output.
 #[cfg(not(myochart_browser_tests))]

@@ -297,7 +297,7 @@ async fn removing_a_trigger_point_keeps_its_follow_up(backend: Backend) {
     let browser = app.signed_in("admin@example.com").await;
     browser.get(&format!("/visits/{}", visit.id)).await;
     let removed = browser.post(&format!("/findings/{}/delete", finding.id), &[]).await;
-    removed.assert_redirect(&format!("/visits/{}", visit.id));
+    removed.assert_redirect(&format!("/visits/{}#trigger-points", visit.id));
     let kept = app.with_conn(|conn| model::find_for_therapist(conn, &followup.id, &admin.id));
     assert_eq!(kept.finding_id, None, "the follow-up stays, without the point");
     assert_eq!(kept.status.code(), "open");

@@ -25,4 +25,5 @@ mod sessions;
 mod setup;
 mod signin;
 mod tokens;
+mod visit_loop;
 mod visits;

@@ -8,15 +8,6 @@ use crate::common::client::{Client, Forge};
 use crate::common::{Backend, PASSWORD, TestApp};
 use crate::on_both_backends;
 
-/// The value of the input named `name` on a page.
-fn input_value(body: &str, name: &str) -> String {
-    let marker = format!(r#"name="{name}""#);
-    let at = body.find(&marker).unwrap();
-    let value = &body[at..];
-    let start = value.find("value=\"").unwrap() + "value=\"".len();
-    value[start..start + value[start..].find('"').unwrap()].to_owned()
-}
-
 /// Posts `fields` exactly as given (their own csrf_token included), as a browser on this site.
 async fn post_fields(browser: &Client, action: &str, fields: &[(String, String)]) -> crate::common::Page {
     let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
@@ -31,12 +22,14 @@ async fn a_note_sent_after_the_session_ended_is_saved_after_signing_in_again(bac
     let browser = app.signed_in("admin@example.com").await;
     let url = format!("/visits/{}", visit.id);
     let page = browser.get(&url).await;
-    let started_at = input_value(&page.body, "started_at");
+    let (started_at, version) = (page.input_value("started_at"), page.input_value("version"));
     app.state.clock.advance(Duration::seconds(61));
 
     let typed = "Neck & shoulder <worse> after \"long\" days at the desk";
     let note = [
         ("started_at", started_at.as_str()),
+        ("version", version.as_str()),
+        ("do", "save"),
         ("duration_minutes", "60"),
         ("subjective", typed),
         ("techniques", "ischemic_compression"),
@@ -75,7 +68,7 @@ async fn a_note_sent_after_the_session_ended_is_saved_after_signing_in_again(bac
     let techniques: Vec<&str> =
         resend.iter().filter(|(k, _)| k == "techniques").map(|(_, v)| v.as_str()).collect();
     assert_eq!(techniques, ["ischemic_compression", "stretching"], "repeated fields survive in order");
-    post_fields(&browser, &url, &resend).await.assert_redirect(&url);
+    post_fields(&browser, &url, &resend).await.assert_redirect(&format!("{url}#note"));
     let saved = app.with_conn(|conn| myochart::visits::model::find_for_therapist(conn, &visit.id, &admin.id));
     assert_eq!(saved.0.note.subjective, typed);
 }
@@ -142,7 +135,7 @@ async fn sign_in_returns_to_the_page_asked_for_and_only_a_local_one(backend: Bac
     let next = format!("/login?next=%2Fclients%2F{}%3Fzone%3Dfront", client.id);
     asked.assert_redirect(&next);
     let form = anonymous.get(&next).await;
-    assert_eq!(input_value(&form.body, "next"), chart);
+    assert_eq!(form.input_value("next"), chart);
     anonymous
         .post("/login", &[("email", "admin@example.com"), ("password", PASSWORD), ("next", &chart)])
         .await

@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use myochart::db::schema::{findings, visits};
 use myochart::visits::model as visit_model;
 
-use crate::common::{Backend, Client, Role, TestApp};
+use crate::common::{Backend, Client, Page, Role, TestApp};
 use crate::on_both_backends;
 
 async fn setup_visit(
@@ -37,20 +37,49 @@ const FINDING: [(&str, &str); 7] = [
     ("ppt_value", "2.5"),
 ];
 
+/// Sends the visit page as it is now (its version) with `fields` typed, pressing `step`.
+async fn press(tara: &Client, url: &str, fields: &[(&str, &str)], step: &str) -> Page {
+    let version = tara.get(url).await.input_value("version");
+    let mut sent = fields.to_vec();
+    sent.extend([("version", version.as_str()), ("do", step)]);
+    tara.post(url, &sent).await
+}
+
+/// Signs through the pages: *Review and sign* with `note` on the page, then the confirmation.
+async fn sign_through_the_pages(tara: &Client, url: &str, note: &[(&str, &str)]) -> Page {
+    press(tara, url, note, "sign").await.assert_redirect(&format!("{url}/sign"));
+    let review = tara.get(&format!("{url}/sign")).await;
+    assert_eq!(review.status, 200, "{}", review.body);
+    tara.post(&format!("{url}/sign"), &[("seal", &review.input_value("seal"))]).await
+}
+
 async fn a_therapist_writes_and_signs_a_visit(backend: Backend) {
     let app = TestApp::new(backend).await;
     let (tara, client, visit) = setup_visit(&app).await;
     let url = format!("/visits/{}", visit.id);
-    tara.get(&url).await;
-    tara.post(&url, &NOTE).await.assert_redirect(&url);
-    tara.post(&format!("{url}/findings"), &FINDING).await.assert_redirect(&url);
+    press(&tara, &url, &NOTE, "save").await.assert_redirect(&format!("{url}#note"));
+    let with_point = [NOTE.as_slice(), FINDING.as_slice()].concat();
+    press(&tara, &url, &with_point, "add_finding").await.assert_redirect(&format!("{url}#trigger-points"));
     let page = tara.get(&url).await;
     assert!(
         page.contains("Upper trapezius") && page.contains("worse after long screen days"),
         "{}",
         page.body
     );
-    tara.post(&format!("{url}/sign"), &[]).await.assert_redirect(&url);
+    press(&tara, &url, &NOTE, "sign").await.assert_redirect(&format!("{url}/sign"));
+    let review = tara.get(&format!("{url}/sign")).await;
+    assert!(
+        review.contains("Trigger points: 1 active, 0 latent")
+            && review.contains("worse after long screen days")
+    );
+    assert_eq!(
+        app.with_conn(|conn| visit_model::find_for_therapist(conn, &visit.id, &client.therapist_id))
+            .0
+            .signed_at,
+        None,
+        "nothing is signed before the therapist confirms"
+    );
+    tara.post(&format!("{url}/sign"), &[("seal", &review.input_value("seal"))]).await.assert_redirect(&url);
     let signed = tara.get(&url).await;
     assert!(signed.contains("Signed by"), "{}", signed.body);
     let stored =
@@ -71,10 +100,17 @@ async fn nothing_changes_a_signed_visit(backend: Backend) {
     let signed = app.sign_visit(&visit);
     let url = format!("/visits/{}", visit.id);
     tara.get(&url).await;
+    let version = signed.version.to_string();
+    let mut note = NOTE.to_vec();
+    note.extend([("version", version.as_str()), ("do", "save")]);
+    let mut point = [NOTE.as_slice(), FINDING.as_slice()].concat();
+    point.extend([("version", version.as_str()), ("do", "add_finding")]);
+    let seal = signed.content_hash.clone().unwrap();
     let attempts = [
-        (url.clone(), NOTE.to_vec()),
-        (format!("{url}/findings"), FINDING.to_vec()),
-        (format!("{url}/sign"), vec![]),
+        (url.clone(), note),
+        (url.clone(), point),
+        (format!("{url}/sign"), vec![("seal", seal.as_str())]),
+        (format!("{url}/autosave"), NOTE.to_vec()),
         (format!("/findings/{}/edit", finding.id), FINDING.to_vec()),
         (format!("/findings/{}/delete", finding.id), vec![]),
     ];
@@ -84,6 +120,8 @@ async fn nothing_changes_a_signed_visit(backend: Backend) {
         assert!(page.contains("signed"), "{path}");
     }
     assert_eq!(tara.get(&format!("/findings/{}/edit", finding.id)).await.status, 409);
+    assert_eq!(tara.get(&format!("/findings/{}/delete", finding.id)).await.status, 409);
+    tara.get(&format!("{url}/sign")).await.assert_redirect(&url);
     // Direct SQL is refused by the database too.
     for statement in [
         format!("UPDATE visits SET subjective = 'changed' WHERE id = '{}'", visit.id),
@@ -104,12 +142,15 @@ async fn nothing_changes_a_signed_visit(backend: Backend) {
     assert_eq!(count, 1);
 }
 
-/// Signing and adding a finding race from two threads; whichever wins, the seal holds.
+/// Signing (what was reviewed) and adding a finding race from two threads: exactly one wins, a
+/// change that lands first is never signed unseen, and the seal holds.
 async fn signing_races_with_editing_and_the_seal_holds(backend: Backend) {
     let app = TestApp::new(backend).await;
     let (_, client, visit) = setup_visit(&app).await;
     for round in 0..5 {
         let visit = if round == 0 { visit.clone() } else { app.open_visit(&client) };
+        app.add_finding(&visit, "upper-trapezius", "right", "active");
+        let reviewed = app.with_conn(|conn| visit_model::seal_now(conn, &visit.id));
         let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
         let (db1, db2) = (app.state.db.clone(), app.state.db.clone());
         let (v1, v2) = (visit.clone(), visit.clone());
@@ -118,8 +159,10 @@ async fn signing_races_with_editing_and_the_seal_holds(backend: Backend) {
             let mut conn = db1.get().unwrap();
             b1.wait();
             let now = chrono::Utc::now().naive_utc();
-            myochart::db::write_tx(&mut conn, |conn| visit_model::sign(conn, &v1.therapist_id, &v1.id, now))
-                .is_ok()
+            let signed = myochart::db::write_tx(&mut conn, |conn| {
+                visit_model::sign(conn, &v1.therapist_id, &v1.id, &reviewed, now)
+            });
+            matches!(signed, Ok(visit_model::Signed::Done(_)))
         });
         let editor = std::thread::spawn(move || {
             let mut conn = db2.get().unwrap();
@@ -137,14 +180,21 @@ async fn signing_races_with_editing_and_the_seal_holds(backend: Backend) {
             })
             .is_ok()
         });
-        assert!(signer.join().unwrap(), "signing a draft succeeds");
-        let _edited = editor.join().unwrap();
+        let (signed, edited) = (signer.join().unwrap(), editor.join().unwrap());
+        assert!(signed != edited, "round {round}: exactly one of signing and editing wins");
         let stored =
             app.with_conn(|conn| visit_model::find_for_therapist(conn, &visit.id, &client.therapist_id)).0;
-        assert!(
-            app.with_conn(|conn| visit_model::verify_seal(conn, &stored)),
-            "round {round}: the hash covers exactly what is stored"
-        );
+        if signed {
+            assert!(
+                app.with_conn(|conn| visit_model::verify_seal(conn, &stored)),
+                "round {round}: the hash covers exactly what is stored"
+            );
+        } else {
+            assert!(
+                !stored.is_signed(),
+                "round {round}: the change landed first, so nothing was signed unseen"
+            );
+        }
     }
 }
 
@@ -152,11 +202,10 @@ async fn corrections_are_addenda_under_the_original(backend: Backend) {
     let app = TestApp::new(backend).await;
     let (tara, _, visit) = setup_visit(&app).await;
     let url = format!("/visits/{}", visit.id);
-    tara.get(&url).await;
-    tara.post(&url, &NOTE).await;
+    press(&tara, &url, &NOTE, "save").await;
     let draft_addendum = tara.post(&format!("{url}/addenda"), &[("body", "too early")]).await;
     assert_eq!(draft_addendum.status, 409, "drafts are edited, not amended");
-    tara.post(&format!("{url}/sign"), &[]).await;
+    sign_through_the_pages(&tara, &url, &NOTE).await.assert_redirect(&url);
     let empty = tara.post(&format!("{url}/addenda"), &[("body", "   ")]).await;
     assert_eq!(empty.status, 422);
     assert!(empty.contains("Enter the text of the addendum"));
@@ -202,44 +251,41 @@ async fn bad_findings_are_refused_with_messages_and_values_kept(backend: Backend
     let app = TestApp::new(backend).await;
     let (tara, _, visit) = setup_visit(&app).await;
     let url = format!("/visits/{}", visit.id);
-    tara.get(&url).await;
-    let page = tara
-        .post(
-            &format!("{url}/findings"),
-            &[
-                ("muscle_id", "no-such-muscle"),
-                ("side", "left"),
-                ("classification", "active"),
-                ("pain_nrs", "11"),
-                ("ppt_value", "-3"),
-            ],
-        )
-        .await;
+    let bad_point = [
+        ("muscle_id", "upper-trapezius"),
+        ("side", "left"),
+        ("classification", "active"),
+        ("pain_nrs", "11"),
+        ("ppt_value", "-3"),
+    ];
+    let page = press(&tara, &url, &[NOTE.as_slice(), bad_point.as_slice()].concat(), "add_finding").await;
     assert_eq!(page.status, 422);
     assert!(page.contains("Pain on pressure must be a whole number from 0 to 10"), "{}", page.body);
     assert!(page.contains("must be a number above 0"));
     assert!(page.contains(r#"value="11""#) && page.contains(r#"value="-3""#));
-    let unknown = tara
-        .post(
-            &format!("{url}/findings"),
-            &[("muscle_id", "no-such-muscle"), ("side", "left"), ("classification", "active")],
-        )
-        .await;
+    assert!(page.contains("worse after long screen days"), "the note typed beside it is on the page");
+    let unknown_point = [("muscle_id", "no-such-muscle"), ("side", "left"), ("classification", "active")];
+    let unknown =
+        press(&tara, &url, &[NOTE.as_slice(), unknown_point.as_slice()].concat(), "add_finding").await;
     assert_eq!(unknown.status, 422);
     assert!(unknown.contains("Choose a muscle from the catalog"));
     let count: i64 = app.with_conn(|conn| Ok(findings::table.count().get_result(conn)?));
     assert_eq!(count, 0, "nothing half-written");
-    let bad_note = tara
-        .post(
-            &url,
-            &[
-                ("started_at", "2026-11-20T09:30"),
-                ("duration_minutes", "60"),
-                ("pain_before", "12"),
-                ("subjective", "kept text"),
-            ],
-        )
-        .await;
+    let stored =
+        app.with_conn(|conn| visit_model::find_for_therapist(conn, &visit.id, &visit.therapist_id)).0;
+    assert!(stored.note.subjective.is_empty(), "the note is not saved without its trigger point");
+    let bad_note = press(
+        &tara,
+        &url,
+        &[
+            ("started_at", "2026-11-20T09:30"),
+            ("duration_minutes", "60"),
+            ("pain_before", "12"),
+            ("subjective", "kept text"),
+        ],
+        "save",
+    )
+    .await;
     assert_eq!(bad_note.status, 422);
     assert!(bad_note.contains("kept text"));
 }

@@ -64,6 +64,13 @@ impl Page {
         self.body.contains(text)
     }
 
+    /// The value of the first input named `name`, unescaped.
+    pub fn input_value(&self, name: &str) -> String {
+        let marker = format!(r#"name="{name}""#);
+        let at = self.body.find(&marker).unwrap_or_else(|| panic!("no input {name} in {}", self.body));
+        attribute(&self.body[at..], "value")
+    }
+
     /// The hidden fields (name, value) of the form posting to `action`, in order, unescaped.
     pub fn hidden_fields(&self, action: &str) -> Vec<(String, String)> {
         let start = self.body.find(&format!(r#"action="{action}""#)).unwrap_or_else(|| {

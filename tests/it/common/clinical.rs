@@ -64,7 +64,15 @@ impl TestApp {
 
     pub fn sign_visit(&self, visit: &Visit) -> Visit {
         let now = Utc::now().naive_utc();
-        self.with_conn(|conn| write_tx(conn, |conn| visits::sign(conn, &visit.therapist_id, &visit.id, now)))
+        self.with_conn(|conn| {
+            write_tx(conn, |conn| {
+                let reviewed = visits::seal_now(conn, &visit.id)?;
+                match visits::sign(conn, &visit.therapist_id, &visit.id, &reviewed, now)? {
+                    visits::Signed::Done(visit) => Ok(*visit),
+                    visits::Signed::Refused(reason) => panic!("the fixture visit is signed: {reason}"),
+                }
+            })
+        })
     }
 
     pub fn add_factor(&self, client: &Client, finding_ids: &[String]) -> Factor {
