@@ -269,11 +269,13 @@ pub fn candidates_for_zone(conn: &mut DbConn, zone: Zone) -> Result<Vec<Muscle>,
 }
 
 /// What the catalog page is filtered by.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct CatalogFilter {
     /// Where it hurts: the reverse lookup.
     pub zone: Option<Zone>,
     pub region: Option<Region>,
+    /// Part of the muscle's name, in any case ("" for any).
+    pub name: String,
 }
 
 /// A catalog entry with the zones it refers pain to.
@@ -297,9 +299,11 @@ pub fn browse(conn: &mut DbConn, filter: CatalogFilter) -> Result<Vec<CatalogEnt
         None => all(conn)?,
     };
     let mut zones = zones_by_muscle(conn)?;
+    let name = filter.name.trim().to_lowercase();
     Ok(muscles
         .into_iter()
         .filter(|m| filter.region.is_none_or(|region| m.region == region.code()))
+        .filter(|m| name.is_empty() || m.name.to_lowercase().contains(&name))
         .map(|muscle| CatalogEntry {
             zones: zones
                 .remove(&muscle.id)

@@ -105,6 +105,7 @@ pub async fn update_factor(
 pub struct CatalogParams {
     zone: String,
     region: String,
+    name: String,
 }
 
 /// The catalog, filtered by region or by where it hurts (the reverse lookup).
@@ -113,11 +114,13 @@ pub async fn list_muscles(
     params: web::Query<CatalogParams>,
 ) -> Result<HttpResponse, AppError> {
     let TherapistRequest { state, ctx, .. } = req;
-    let filter = CatalogFilter { zone: Zone::parse(&params.zone), region: Region::parse(&params.region) };
+    let params = params.into_inner();
+    let (zone, region) = (Zone::parse(&params.zone), Region::parse(&params.region));
+    let filter = CatalogFilter { zone, region, name: params.name.clone() };
     let muscles = state.db.run(move |conn| catalog::browse(conn, filter)).await?;
-    let zone = filter.zone.map(|z| z.code().to_owned()).unwrap_or_default();
-    let region = filter.region.map(|r| r.code().to_owned()).unwrap_or_default();
-    ok(&MusclesPage { ctx, v: Vocab, muscles, zone, region })
+    let zone = zone.map(|z| z.code().to_owned()).unwrap_or_default();
+    let region = region.map(|r| r.code().to_owned()).unwrap_or_default();
+    ok(&MusclesPage { ctx, v: Vocab, muscles, zone, region, name: params.name })
 }
 
 pub async fn new_muscle_form(req: TherapistRequest) -> Result<HttpResponse, AppError> {

@@ -127,6 +127,7 @@ pub struct MusclesPage {
     /// Selected filters ("" for none).
     pub zone: String,
     pub region: String,
+    pub name: String,
 }
 
 #[derive(Template)]

@@ -1,6 +1,7 @@
 //! The routine builder: which self-care items to propose for a client (those for the muscles
-//! whose latest finding is active, plus whatever the draft already holds), with the draft's
-//! doses where there is one; and saving what the therapist chose.
+//! whose latest finding is active, plus whatever the latest routine holds), with that routine's
+//! doses and notes where it has the item (the draft's, or the last sent one's for a new
+//! version); and saving what the therapist chose.
 
 use std::collections::HashMap;
 
@@ -10,7 +11,7 @@ use crate::charting::catalog;
 use crate::charting::findings;
 use crate::clients::model::{self as clients, Client};
 use crate::db::DbConn;
-use crate::error::AppError;
+use crate::error::{AppError, FieldErrors};
 use crate::homecare::forms::RowInput;
 use crate::homecare::library::{self, Exercise};
 use crate::homecare::model::{self as routines, ItemFields, Routine};
@@ -21,6 +22,15 @@ pub struct BuilderRow {
     pub exercise: Exercise,
     pub muscle_name: String,
     pub input: RowInput,
+    /// What is wrong with the row as typed, by field.
+    pub errors: FieldErrors,
+}
+
+impl BuilderRow {
+    /// The problem with one field of the row, if any.
+    pub fn error(&self, field: &str) -> Option<&String> {
+        self.errors.get(field)
+    }
 }
 
 /// What the builder shows for a client.
@@ -44,7 +54,7 @@ fn active_muscles(conn: &mut DbConn, client_id: &str) -> Result<Vec<(String, Str
     Ok(active)
 }
 
-/// The dose of a row: the draft's where the draft has the item, the library's otherwise.
+/// The dose of a row: the latest routine's where it has the item, the library's otherwise.
 fn row_input(
     exercise: &Exercise,
     position: usize,
@@ -77,15 +87,16 @@ fn row_input(
 pub fn propose(conn: &mut DbConn, therapist_id: &str, client_id: &str) -> Result<Proposal, AppError> {
     let client = clients::find_for_therapist(conn, client_id, therapist_id)?;
     let active = active_muscles(conn, &client.id)?;
-    let draft = routines::for_client(conn, &client.id)?.into_iter().find(|r| !r.is_sent());
-    let draft_items = match &draft {
+    // The draft, or else the routine last sent: a new version starts from what the client has.
+    let base = routines::for_client(conn, &client.id)?.into_iter().next();
+    let base_items = match &base {
         Some(r) => routines::items(conn, &r.id)?,
         None => Vec::new(),
     };
     let muscle_ids: Vec<String> = active.iter().map(|(id, _)| id.clone()).collect();
-    let draft_ids: Vec<String> = draft_items.iter().filter_map(|i| i.fields.exercise_id.clone()).collect();
+    let base_ids: Vec<String> = base_items.iter().filter_map(|i| i.fields.exercise_id.clone()).collect();
     let mut exercises = library::for_muscles(conn, &muscle_ids)?;
-    for extra in library::by_ids(conn, &draft_ids)? {
+    for extra in library::by_ids(conn, &base_ids)? {
         if !exercises.iter().any(|e| e.id == extra.id) {
             exercises.push(extra);
         }
@@ -96,15 +107,16 @@ pub fn propose(conn: &mut DbConn, therapist_id: &str, client_id: &str) -> Result
         .enumerate()
         .map(|(position, exercise)| {
             let saved =
-                draft_items.iter().find(|i| i.fields.exercise_id.as_deref() == Some(exercise.id.as_str()));
+                base_items.iter().find(|i| i.fields.exercise_id.as_deref() == Some(exercise.id.as_str()));
             BuilderRow {
-                input: row_input(&exercise, position, saved, draft.is_none()),
+                input: row_input(&exercise, position, saved, base.is_none()),
                 muscle_name: names.get(&exercise.muscle_id).cloned().unwrap_or_default(),
+                errors: FieldErrors::new(),
                 exercise,
             }
         })
         .collect();
-    let intro = draft.map(|r| r.intro).unwrap_or_default();
+    let intro = base.map(|r| r.intro).unwrap_or_default();
     Ok(Proposal { client, intro, rows, active_muscles: active.into_iter().map(|(_, name)| name).collect() })
 }
 

@@ -1,6 +1,8 @@
 //! The routine builder form. Each proposed item is a row; the browser sends the rows' fields as
 //! parallel lists in page order, and `include` lists the exercise ids that are ticked.
 
+use std::collections::HashMap;
+
 use serde::Deserialize;
 
 use crate::error::FieldErrors;
@@ -38,6 +40,19 @@ pub struct RowInput {
 
 debug_only!(RowInput: exercise_id, include);
 
+impl RowInput {
+    /// A dose field as typed, by its form name.
+    pub fn value(&self, field: &str) -> &str {
+        match field {
+            "order" => &self.order,
+            "seconds" => &self.seconds,
+            "repetitions" => &self.repetitions,
+            "times_per_day" => &self.times_per_day,
+            _ => &self.notes,
+        }
+    }
+}
+
 impl RoutineForm {
     /// The rows, aligned by position.
     pub fn rows(&self) -> Vec<RowInput> {
@@ -58,48 +73,66 @@ impl RoutineForm {
     }
 
     /// The included rows in the chosen order, each as (exercise id, dose and notes); title and
-    /// instructions are filled from the library by the caller.
+    /// instructions are filled from the library by the caller. The summary under `items` names
+    /// the first problem of each row; [`RoutineForm::row_errors`] marks the fields.
     pub fn validate(&self) -> Result<(String, Vec<(String, ItemFields)>), FieldErrors> {
         let mut c = Checker::default();
         let intro = c.optional("intro", &self.intro, LONG_TEXT).unwrap_or_default();
         let mut chosen = Vec::new();
+        let mut problems = Vec::new();
         for (index, row) in self.rows().into_iter().enumerate().filter(|(_, r)| r.include) {
-            let mut row_checker = Checker::default();
-            let seconds = row_checker.int_in("items", &row.seconds, 5..=600, "Seconds");
-            let repetitions = row_checker.int_in("items", &row.repetitions, 1..=20, "Repetitions");
-            let times = row_checker.int_in("items", &row.times_per_day, 1..=12, "Sessions a day");
-            let order = row_checker.int_in("items", &row.order, 1..=99, "The order").unwrap_or(99);
-            let notes = row_checker.optional("items", &row.notes, 500);
-            if let Some(message) = row_checker.errors.remove("items") {
-                c.fail("items", format!("Item {}: {message}", index + 1));
-                continue;
-            }
-            match (seconds, repetitions, times) {
-                (Some(seconds), Some(repetitions), Some(times_per_day)) => chosen.push((
-                    (order, index),
-                    row.exercise_id.clone(),
-                    ItemFields {
-                        exercise_id: Some(row.exercise_id),
-                        title: String::new(),
-                        instructions: String::new(),
-                        seconds,
-                        repetitions,
-                        times_per_day,
-                        notes,
-                    },
-                )),
-                _ => c.fail(
-                    "items",
-                    format!("Item {}: give the seconds, repetitions and sessions a day.", index + 1),
-                ),
+            match check_row(&row) {
+                Ok((order, item)) => chosen.push(((order, index), row.exercise_id, item)),
+                Err(errors) => {
+                    let first = errors.values().next().cloned().unwrap_or_default();
+                    problems.push(format!("Item {}: {first}", index + 1));
+                }
             }
         }
-        if chosen.is_empty() && !c.errors.contains_key("items") {
+        if !problems.is_empty() {
+            c.fail("items", problems.join(" "));
+        } else if chosen.is_empty() {
             c.fail("items", "Tick at least one exercise.");
         }
         chosen.sort_by_key(|(key, _, _)| *key);
         c.into_result((intro, chosen.into_iter().map(|(_, id, item)| (id, item)).collect()))
     }
+
+    /// The problems of each included row, by exercise id and field, to mark on the page.
+    pub fn row_errors(&self) -> HashMap<String, FieldErrors> {
+        self.rows()
+            .into_iter()
+            .filter(|row| row.include)
+            .filter_map(|row| check_row(&row).err().map(|errors| (row.exercise_id, errors)))
+            .collect()
+    }
+}
+
+/// One included row's order and item, or its problems by field.
+fn check_row(row: &RowInput) -> Result<(i32, ItemFields), FieldErrors> {
+    let mut c = Checker::default();
+    let dose = |c: &mut Checker, field: &'static str, value: &str, range, what: &str| {
+        let value = c.int_in(field, value, range, what);
+        if value.is_none() && !c.errors.contains_key(field) {
+            c.fail(field, format!("Give the {}.", what.to_lowercase()));
+        }
+        value.unwrap_or_default()
+    };
+    let seconds = dose(&mut c, "seconds", &row.seconds, 5..=600, "Seconds");
+    let repetitions = dose(&mut c, "repetitions", &row.repetitions, 1..=20, "Repetitions");
+    let times_per_day = dose(&mut c, "times_per_day", &row.times_per_day, 1..=12, "Sessions a day");
+    let order = c.int_in("order", &row.order, 1..=99, "The order").unwrap_or(99);
+    let notes = c.optional("notes", &row.notes, 500);
+    let item = ItemFields {
+        exercise_id: Some(row.exercise_id.clone()),
+        title: String::new(),
+        instructions: String::new(),
+        seconds,
+        repetitions,
+        times_per_day,
+        notes,
+    };
+    c.into_result((order, item))
 }
 
 /// A practice-specific exercise.
@@ -226,7 +259,16 @@ mod tests {
     fn bad_doses_and_empty_routines_are_refused() {
         let mut bad = form();
         bad.seconds[0] = "9999".into();
-        assert!(bad.validate().unwrap_err()["items"].starts_with("Item 1: Seconds"));
+        bad.repetitions[2] = String::new();
+        let summary = bad.validate().unwrap_err()["items"].clone();
+        assert!(
+            summary.starts_with("Item 1: Seconds") && summary.contains("Item 3: Give the repetitions"),
+            "{summary}"
+        );
+        let marked = bad.row_errors();
+        assert_eq!(marked["a"].keys().copied().collect::<Vec<_>>(), ["seconds"]);
+        assert_eq!(marked["c"].keys().copied().collect::<Vec<_>>(), ["repetitions"]);
+        assert!(!marked.contains_key("b"), "rows not ticked are not checked");
         let none = RoutineForm { include: vec![], ..form() };
         assert!(none.validate().unwrap_err()["items"].contains("Tick at least one"));
     }

@@ -280,21 +280,33 @@ pub fn done_on(conn: &mut DbConn, routine_id: &str, day: NaiveDate) -> Result<Ve
         .load(conn)?)
 }
 
-/// How a client keeps up with a routine.
+/// How a client keeps up with a routine: each item on its own, and all of it together, so a day
+/// with two of three items done counts as two thirds, not as a day done.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Adherence {
     /// Days since the routine was sent, today included.
     pub days: i64,
-    /// Days on which at least one item was done.
-    pub active_days: i64,
+    /// Each item (title) with the number of days it was done, in routine order.
+    pub items: Vec<(String, i64)>,
     /// Reported pain by day, newest first (at most 14).
     pub pain: Vec<(NaiveDate, i32)>,
 }
 
+/// `part` of `whole` in whole percent, rounded half up.
+fn percent_of(part: i64, whole: i64) -> i64 {
+    if whole <= 0 { 0 } else { (part * 100 + whole / 2) / whole }
+}
+
 impl Adherence {
-    /// Share of days with something done, in whole percent.
+    /// Share of everything asked (each item, each day) that was done, in whole percent.
     pub fn percent(&self) -> i64 {
-        if self.days <= 0 { 0 } else { (self.active_days * 100 + self.days / 2) / self.days }
+        let done: i64 = self.items.iter().map(|(_, days)| days).sum();
+        percent_of(done, self.days * self.items.len() as i64)
+    }
+
+    /// Share of days an item was done, in whole percent.
+    pub fn item_percent(&self, done_days: &i64) -> i64 {
+        percent_of(*done_days, self.days)
     }
 }
 
@@ -305,19 +317,26 @@ pub fn adherence(
     sent_on: NaiveDate,
     today: NaiveDate,
 ) -> Result<Adherence, AppError> {
-    let mut days: Vec<NaiveDate> = checkins::table
+    let done: Vec<String> = checkins::table
         .filter(checkins::routine_id.eq(routine_id))
-        .select(checkins::day)
-        .distinct()
+        .filter(checkins::day.ge(sent_on))
+        .filter(checkins::day.le(today))
+        .select(checkins::item_id)
         .load(conn)?;
-    days.retain(|d| *d >= sent_on && *d <= today);
+    let items = routines::items(conn, routine_id)?
+        .into_iter()
+        .map(|item| {
+            let days = done.iter().filter(|id| **id == item.id).count() as i64;
+            (item.fields.title, days)
+        })
+        .collect();
     let pain = pain_reports::table
         .filter(pain_reports::routine_id.eq(routine_id))
         .select((pain_reports::day, pain_reports::pain))
         .order(pain_reports::day.desc())
         .limit(14)
         .load(conn)?;
-    Ok(Adherence { days: (today - sent_on).num_days() + 1, active_days: days.len() as i64, pain })
+    Ok(Adherence { days: (today - sent_on).num_days() + 1, items, pain })
 }
 
 #[cfg(test)]
@@ -325,9 +344,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn adherence_percent_rounds() {
-        let a = Adherence { days: 3, active_days: 2, pain: vec![] };
+    fn two_of_three_items_is_two_thirds_of_a_day() {
+        let items = vec![("Ball".to_owned(), 1), ("Stretch".to_owned(), 1), ("Roller".to_owned(), 0)];
+        let a = Adherence { days: 1, items, pain: vec![] };
         assert_eq!(a.percent(), 67);
-        assert_eq!(Adherence { days: 0, active_days: 0, pain: vec![] }.percent(), 0);
+        assert_eq!((a.item_percent(&1), a.item_percent(&0)), (100, 0));
+        let three_days = Adherence { days: 3, items: vec![("Ball".to_owned(), 2)], pain: vec![] };
+        assert_eq!(three_days.percent(), 67);
+        assert_eq!(Adherence { days: 0, items: vec![], pain: vec![] }.percent(), 0);
     }
 }

@@ -69,8 +69,10 @@ pub async fn mark_done(
     let (token, form) = (token.into_inner(), form.into_inner());
     let access = resolve(&state, &token, actor).await?;
     let (today, now, done) = (state.clock.today(), state.clock.now(), form.done());
+    let item = form.item_id.clone();
     state.db.write(move |conn| links::check_in(conn, &access, &form.item_id, today, done, now)).await?;
-    Ok(private(see_other(&link_url(&token))))
+    // Back to the exercise just ticked, not the top of the page.
+    Ok(private(see_other(&format!("{}#item-{item}", link_url(&token)))))
 }
 
 pub async fn report_pain(
@@ -87,5 +89,5 @@ pub async fn report_pain(
     };
     let (today, now) = (state.clock.today(), state.clock.now());
     state.db.write(move |conn| links::check_in_pain(conn, &access, today, pain, now)).await?;
-    Ok(private(see_other(&link_url(&token))))
+    Ok(private(see_other(&format!("{}#pain-today", link_url(&token)))))
 }

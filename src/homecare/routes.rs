@@ -48,10 +48,12 @@ async fn builder_page(
     if let Some((form, errors)) = typed {
         let typed: HashMap<String, RowInput> =
             form.rows().into_iter().map(|r| (r.exercise_id.clone(), r)).collect();
+        let mut marked = form.row_errors();
         for row in &mut page.rows {
             if let Some(input) = typed.get(&row.exercise.id) {
                 row.input = input.clone();
             }
+            row.errors = marked.remove(&row.exercise.id).unwrap_or_default();
         }
         page.intro = form.intro;
         page.errors = errors;

@@ -338,8 +338,65 @@ async fn two_tabs_show_both_texts(backend: Backend) {
     session.driver.quit().await.unwrap();
 }
 
+/// At 390 px wide (a phone), a chart with a perpetuating factor is no wider than the screen.
+async fn a_chart_fits_a_phone(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let admin = app.user("admin@example.com");
+    let client = app.create_client(&admin.id, "Bruno", "Browser");
+    let finding = app.add_finding(&app.open_visit(&client), "upper-trapezius", "left", "active");
+    app.add_factor(&client, std::slice::from_ref(&finding.id));
+    let session = signed_in(&app).await;
+    let driver = &session.driver;
+    driver.set_window_rect(0, 0, 390, 844).await.unwrap();
+    driver.goto(format!("{}/clients/{}", app.base, client.id)).await.unwrap();
+    wait_for_text(driver, "Head forward at the desk").await;
+    let (page, screen): (i64, i64) = driver
+        .execute("return [document.documentElement.scrollWidth, window.innerWidth];", vec![])
+        .await
+        .unwrap()
+        .convert()
+        .unwrap();
+    assert!(page <= screen, "the page is {page} px wide on a {screen} px screen");
+    session.driver.quit().await.unwrap();
+}
+
+/// With a one-minute idle timeout, a banner warns before the session ends and *Stay signed in*
+/// keeps it. (Real seconds pass: run on one backend, the script is the same on both.)
+#[cfg(myochart_browser_tests)]
+#[actix_web::test]
+async fn the_idle_warning_offers_to_stay_signed_in() {
+    let app =
+        TestApp::at(Backend::Sqlite, chrono::Utc::now().naive_utc(), |c| c.session_idle_minutes = 1).await;
+    let session = signed_in(&app).await;
+    let driver = &session.driver;
+    let started = Instant::now();
+    let hidden = "return document.querySelector('.idle-warning').hidden;";
+    loop {
+        let is_hidden: bool = driver.execute(hidden, vec![]).await.unwrap().convert().unwrap();
+        if !is_hidden {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(50), "no warning before the timeout");
+        actix_web::rt::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(started.elapsed() > Duration::from_secs(15), "not too early");
+    assert!(driver.source().await.unwrap().contains("You will be signed out in"));
+    driver.find(By::Css(".idle-warning button")).await.unwrap().click().await.unwrap();
+    let kept = Instant::now();
+    loop {
+        let is_hidden: bool = driver.execute(hidden, vec![]).await.unwrap().convert().unwrap();
+        if is_hidden {
+            break;
+        }
+        assert!(kept.elapsed() < Duration::from_secs(10), "the warning stays after Stay signed in");
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    session.driver.quit().await.unwrap();
+}
+
 #[cfg(myochart_browser_tests)]
 on_both_backends!(
+    a_chart_fits_a_phone,
     chart_a_trigger_point_in_a_real_browser,
     typing_then_adding_a_trigger_point_keeps_the_note,
     typing_then_signing_signs_what_is_on_screen,

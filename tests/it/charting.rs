@@ -24,6 +24,9 @@ async fn the_catalog_is_seeded_and_answers_where_it_hurts(backend: Backend) {
     let page = browser.get("/muscles?zone=lower_back").await;
     assert!(page.contains("Quadratus lumborum"), "{}", page.body);
     assert!(!page.contains("Temporalis"));
+    let by_name = browser.get("/muscles?name=TRAPEZ").await;
+    assert!(by_name.contains("Upper trapezius") && by_name.contains("Lower trapezius"), "{}", by_name.body);
+    assert!(!by_name.contains("Temporalis") && by_name.contains(r#"value="TRAPEZ""#));
     let chart = browser.get(&format!("/clients/{}?zone=temple", client.id)).await;
     assert!(chart.contains("Temporalis") && chart.contains("Upper trapezius"));
     // Seeding again changes nothing.

@@ -80,6 +80,11 @@ async fn the_builder_proposes_items_for_active_trigger_points(backend: Backend) 
     let refused = browser.post(&format!("/clients/{}/routine", client.id), &bad).await;
     assert_eq!(refused.status, 422);
     assert!(refused.contains("Seconds must be a whole number") && refused.contains(r#"value="9999""#));
+    assert!(
+        refused.contains(r#"value="9999" aria-invalid="true" aria-describedby="seconds-1-error""#),
+        "the field itself is marked: {}",
+        refused.body
+    );
     let preview = browser.get(&format!("{routine_url}/email")).await;
     assert!(preview.contains("Gentle pressure only."));
     assert!(preview.header("content-security-policy").unwrap().contains("style-src 'unsafe-inline'"));
@@ -100,6 +105,14 @@ async fn a_sent_routine_is_kept_as_sent_and_the_next_is_a_new_version(backend: B
     ] {
         let result = app.with_conn(|conn| Ok(diesel::sql_query(&statement).execute(conn)));
         assert!(result.unwrap_err().to_string().contains("sent routine is final"), "{statement}");
+    }
+    // The builder starts the next version from what the client has: items, doses, notes, intro.
+    let sent_items = app.with_conn(|conn| myochart::homecare::model::items(conn, &routine.id));
+    let builder = browser.get(&format!("/clients/{}/routine", client.id)).await;
+    assert!(builder.contains("Little and often."), "{}", builder.body);
+    for item in &sent_items {
+        let id = item.fields.exercise_id.as_deref().unwrap();
+        assert!(builder.contains(&format!(r#"name="include" value="{id}" checked"#)), "{id} is ticked");
     }
     let next = app.draft_routine(&client);
     assert_eq!(next.version, 2);
@@ -127,14 +140,20 @@ async fn the_client_records_home_care_and_the_therapist_sees_adherence(backend: 
     assert_eq!(page.header("x-robots-tag"), Some("noindex, nofollow"));
     assert_eq!(page.header("cache-control"), Some("no-store"));
     assert!(!page.contains("SECRET-RED-FLAG") && !page.contains("Sign out"), "only the routine is shown");
+    assert!(
+        page.contains("<title>Your home-care routine · Test Practice</title>") && !page.contains("myochart")
+    );
     let item_id =
         page.body.split("name=\"item_id\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
     phone
         .post(&format!("/r/{token}/done"), &[("item_id", &item_id), ("done", "1")])
         .await
-        .assert_redirect(&format!("/r/{token}"));
+        .assert_redirect(&format!("/r/{token}#item-{item_id}"));
     assert!(phone.get(&format!("/r/{token}")).await.contains("Done today"));
-    phone.post(&format!("/r/{token}/pain"), &[("pain", "4")]).await.assert_redirect(&format!("/r/{token}"));
+    phone
+        .post(&format!("/r/{token}/pain"), &[("pain", "4")])
+        .await
+        .assert_redirect(&format!("/r/{token}#pain-today"));
     let bad = phone.post(&format!("/r/{token}/pain"), &[("pain", "eleven")]).await;
     assert_eq!(bad.status, 422);
     assert!(bad.contains("Choose a number from 0"));
@@ -147,12 +166,18 @@ async fn the_client_records_home_care_and_the_therapist_sees_adherence(backend: 
         404
     );
 
+    // One item of several done on the one day: that item fully, the routine in part.
+    let asked = app.with_conn(|conn| myochart::homecare::model::items(conn, &routine.id)).len() as i64;
+    assert!(asked > 1, "the fixture routine has several items");
+    let overall = (100 + asked / 2) / asked;
     let view = therapist.get(&format!("/routines/{}", routine.id)).await;
-    assert!(view.contains("Done on 1 of 1 days (100%)"), "{}", view.body);
+    assert!(view.contains(&format!("Over 1 day, {overall}% of what was asked was done.")), "{}", view.body);
+    assert!(view.contains("<td>1 of 1</td><td>100%</td>") && view.contains("<td>0 of 1</td><td>0%</td>"));
     assert!(view.contains("pain 4/10"));
     let chart = therapist.get(&format!("/clients/{}", client.id)).await;
     assert!(
-        chart.contains("done on 1 of 1 days (100%)") && chart.contains("last reported pain 4/10"),
+        chart.contains(&format!("{overall}% of what was asked done over 1 day"))
+            && chart.contains("last reported pain 4/10"),
         "adherence on the chart"
     );
     let actions = app.audit_actions();
