@@ -19,14 +19,16 @@ use crate::web::page::{invalid, ok};
 use crate::web::request::TherapistRequest;
 use crate::web::state::AppState;
 
-/// The edit page of a trigger point of this therapist's client.
+/// A trigger point of a draft visit of this therapist's client (signed visits are a conflict).
 async fn finding_page(
     state: &AppState,
     me: &TherapistUser,
     id: String,
 ) -> Result<show::FindingShown, AppError> {
     let therapist = me.id().to_owned();
-    state.db.run(move |conn| show::finding(conn, &therapist, &id)).await
+    let shown = state.db.run(move |conn| show::finding(conn, &therapist, &id)).await?;
+    model::editable(&shown.visit)?;
+    Ok(shown)
 }
 
 pub async fn edit_finding_form(
@@ -35,7 +37,6 @@ pub async fn edit_finding_form(
 ) -> Result<HttpResponse, AppError> {
     let TherapistRequest { state, me, ctx, .. } = req;
     let shown = finding_page(&state, &me, id.into_inner()).await?;
-    model::editable(&shown.visit)?;
     ok(&FindingEditPage::new(ctx, shown, None))
 }
 
@@ -85,7 +86,6 @@ pub async fn remove_finding_form(
 ) -> Result<HttpResponse, AppError> {
     let TherapistRequest { state, me, ctx, .. } = req;
     let shown = finding_page(&state, &me, id.into_inner()).await?;
-    model::editable(&shown.visit)?;
     let row = FindingRow::new(shown.finding, &shown.muscle);
     ok(&FindingRemovePage { ctx, client: shown.client, visit: shown.visit, row })
 }
