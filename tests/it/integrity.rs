@@ -212,6 +212,16 @@ async fn dates_are_checked_against_the_practice_day(backend: Backend) {
         let page = browser.post(&new_visit, &[("started_at", far), ("duration_minutes", "60")]).await;
         assert_eq!(page.status, 422, "{far}: {}", page.body);
     }
+    // A visit at 08:00 Sydney time is stored on the previous UTC day; lists show the practice's.
+    let morning = format!("{today}T08:00");
+    browser.post(&new_visit, &[("started_at", &morning), ("duration_minutes", "60")]).await;
+    let utc_day = now.date().to_string();
+    let list = browser.get("/clients").await;
+    assert!(
+        list.contains(&format!("<td>{today}</td>")) && !list.contains(&format!("<td>{utc_day}</td>")),
+        "{}",
+        list.body
+    );
 }
 
 on_both_backends!(
