@@ -14,10 +14,10 @@ use crate::auth::extractors::Actor;
 use crate::auth::users::{NewAccount, User};
 use crate::auth::{jwt, password};
 use crate::config::Config;
-use crate::db;
 use crate::jobs::Jobs;
 use crate::web::fields::Checker;
 use crate::web::state::AppState;
+use crate::{db, demo};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -59,6 +59,20 @@ pub enum Command {
         #[arg(long)]
         no_therapist: bool,
     },
+    /// Fill an empty database with a made-up practice: therapists, and clients with years of
+    /// visits, trigger points, factors, follow-ups and home care (to try myochart, and for the
+    /// benchmark). Prints each therapist's email and the path of one client's full chart.
+    SeedDemo {
+        /// How many clients.
+        #[arg(long)]
+        clients: usize,
+        /// How many therapists share them (the first is an admin too).
+        #[arg(long, default_value_t = 5)]
+        therapists: usize,
+        /// The demo therapists' password (default: a generated one, printed at the end).
+        #[arg(long)]
+        password: Option<String>,
+    },
 }
 
 /// Runs the chosen command to completion.
@@ -72,6 +86,9 @@ pub fn run(command: Command, config: Config) -> Result<(), String> {
         }
         Command::CreateAdmin { email, name, password_stdin, no_therapist } => {
             create_admin(&config, &email, &name, password_stdin, !no_therapist)
+        }
+        Command::SeedDemo { clients, therapists, password } => {
+            seed_demo(&config, clients, therapists, password)
         }
     }
 }
@@ -112,6 +129,58 @@ fn read_password(from_stdin: bool) -> Result<String, String> {
         return Err("the two passwords do not match".into());
     }
     Ok(first)
+}
+
+fn seed_demo(
+    config: &Config,
+    clients: usize,
+    therapists: usize,
+    password: Option<String>,
+) -> Result<(), String> {
+    let password = match password {
+        Some(typed) => typed,
+        None => {
+            let random = crate::auth::identity::random_value().map_err(|e| format!("no randomness: {e}"))?;
+            format!("demo-{}", &random[..16])
+        }
+    };
+    let options = demo::Options { clients, therapists, password };
+    demo::check(&options)?;
+    let db = open_database(&config.database_url, 1)?;
+    let clock = crate::time::Clock::system(config.timezone);
+    let bar = indicatif::ProgressBar::new(clients as u64);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{bar:40} {pos:>7}/{len} clients · {elapsed} · about {eta} left",
+    ) {
+        bar.set_style(style);
+    }
+    let started = std::time::Instant::now();
+    let seeded =
+        demo::seed(&db, &options, &clock, |done| bar.set_position(done as u64)).map_err(|e| match e {
+            crate::error::AppError::Conflict(message) => message,
+            other => format!("seeding failed: {other}"),
+        })?;
+    bar.finish_and_clear();
+    let c = seeded.counts;
+    println!(
+        "Seeded {} clients in {:.0} s: {} visits, {} trigger points, {} factors, {} follow-ups, {} sent routines, \
+         {} check-ins, {} audit rows.",
+        c.clients,
+        started.elapsed().as_secs_f64(),
+        c.visits,
+        c.findings,
+        c.factors,
+        c.followups,
+        c.routines,
+        c.checkins,
+        c.audit
+    );
+    println!("Every demo therapist signs in with the password: {}", options.password);
+    println!("Each therapist, and a client with 10 visits, 30 trigger points and 5 factors:");
+    for therapist in &seeded.therapists {
+        println!("{} {}", therapist.email, therapist.benchmark_chart);
+    }
+    Ok(())
 }
 
 fn create_admin(

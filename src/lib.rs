@@ -32,6 +32,7 @@ pub mod visits;
 // Pages that compose areas, then the top.
 pub mod app;
 pub mod cli;
+pub mod demo;
 pub mod jobs;
 pub mod pages;
 pub mod routes;

@@ -5,9 +5,9 @@ use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use crate::auth::extractors::Actor;
-use crate::db::DbConn;
 use crate::db::paging::PageRequest;
 use crate::db::schema::audit_log;
+use crate::db::{DbConn, insert_rows};
 use crate::error::AppError;
 use crate::vocab::vocabulary;
 
@@ -81,7 +81,7 @@ vocabulary!(
 );
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = audit_log)]
+#[diesel(table_name = audit_log, treat_none_as_default_value = false)]
 pub struct AuditEntry {
     pub id: String,
     pub at: NaiveDateTime,
@@ -150,6 +150,12 @@ pub fn list(conn: &mut DbConn, filter: &Filter, page: &PageRequest) -> Result<Ve
         query = query.filter(audit_log::id.lt(before.to_owned()));
     }
     Ok(query.order(audit_log::id.desc()).limit(page.fetch()).load(conn)?)
+}
+
+/// Appends many entries at once (the demo practice's history; later, imports).
+pub fn insert_many(conn: &mut DbConn, entries: &[AuditEntry]) -> Result<(), AppError> {
+    insert_rows!(conn, audit_log::table, entries)?;
+    Ok(())
 }
 
 /// One page of entries; `None` when the actor email names no account.

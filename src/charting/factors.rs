@@ -10,8 +10,8 @@ use diesel::prelude::*;
 use crate::audit::{Audited, Subject};
 use crate::charting::vocab::{FactorCategory, FactorSource, FactorStatus};
 use crate::clients::model as clients;
-use crate::db::DbConn;
 use crate::db::schema::{clients as clients_table, factor_findings, factors, findings};
+use crate::db::{DbConn, insert_rows};
 use crate::error::AppError;
 use crate::sensitive::debug_only;
 use crate::time::Clock;
@@ -19,8 +19,8 @@ use crate::time::Clock;
 /// A client has at most this many factors on the chart.
 const CHART_LIMIT: i64 = 1000;
 
-#[derive(Clone, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = factors)]
+#[derive(Clone, Queryable, Selectable, Identifiable, Insertable)]
+#[diesel(table_name = factors, treat_none_as_default_value = false)]
 pub struct Factor {
     pub id: String,
     pub client_id: String,
@@ -35,7 +35,7 @@ debug_only!(Factor: id, client_id);
 
 /// A factor as entered, already validated.
 #[derive(Clone, Queryable, Selectable, AsChangeset, Insertable)]
-#[diesel(table_name = factors, treat_none_as_null = true)]
+#[diesel(table_name = factors, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct FactorFields {
     pub category: FactorCategory,
     pub factor: String,
@@ -63,12 +63,25 @@ fn set_links(conn: &mut DbConn, factor: &Factor, finding_ids: &[String]) -> Resu
         .filter(findings::id.eq_any(finding_ids))
         .select(findings::id)
         .load(conn)?;
-    // Row by row: the multi-backend connection has no batch insert, and links are few.
-    for id in &own {
-        diesel::insert_into(factor_findings::table)
-            .values((factor_findings::factor_id.eq(&factor.id), factor_findings::finding_id.eq(id)))
-            .execute(conn)?;
-    }
+    let links: Vec<FactorLink> =
+        own.into_iter().map(|finding_id| FactorLink { factor_id: factor.id.clone(), finding_id }).collect();
+    insert_rows!(conn, factor_findings::table, &links)?;
+    Ok(())
+}
+
+/// A factor linked to a trigger point it may perpetuate.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = factor_findings)]
+pub struct FactorLink {
+    pub factor_id: String,
+    pub finding_id: String,
+}
+
+/// Stores many factors and their links at once (the demo practice; later, imports). The links
+/// must join a factor and a trigger point of the same client: the caller builds them so.
+pub fn insert_many(conn: &mut DbConn, new: &[Factor], links: &[FactorLink]) -> Result<(), AppError> {
+    insert_rows!(conn, factors::table, new)?;
+    insert_rows!(conn, factor_findings::table, links)?;
     Ok(())
 }
 

@@ -16,8 +16,8 @@ use crate::charting::catalog::Muscle;
 use crate::charting::vocab::{
     Classification, Criterion, Finding3, PptUnit, ReferralQuality, Side, View, Zone,
 };
-use crate::db::DbConn;
 use crate::db::schema::{clients, findings, muscles, visits};
+use crate::db::{DbConn, insert_rows};
 use crate::error::AppError;
 use crate::sensitive::debug_only;
 use crate::time::Clock;
@@ -25,8 +25,8 @@ use crate::time::Clock;
 /// More findings than any chart needs; keeps the chart query bounded.
 pub const CHART_LIMIT: i64 = 5000;
 
-#[derive(Clone, Queryable, Selectable, Identifiable, Serialize)]
-#[diesel(table_name = findings)]
+#[derive(Clone, Queryable, Selectable, Identifiable, Insertable, Serialize)]
+#[diesel(table_name = findings, treat_none_as_default_value = false)]
 pub struct Finding {
     pub id: String,
     pub visit_id: String,
@@ -41,7 +41,7 @@ debug_only!(Finding: id, visit_id, client_id);
 
 /// A finding as entered, already validated.
 #[derive(Clone, Queryable, Selectable, AsChangeset, Insertable, Serialize, serde::Deserialize)]
-#[diesel(table_name = findings, treat_none_as_null = true)]
+#[diesel(table_name = findings, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct FindingFields {
     pub muscle_id: String,
     pub side: Side,
@@ -187,6 +187,12 @@ pub fn insert(
         ))
         .execute(conn)?;
     Ok(findings::table.find(&id).select(Finding::as_select()).first(conn)?)
+}
+
+/// Stores many findings at once, into drafts (the demo practice; later, imports).
+pub fn insert_many(conn: &mut DbConn, new: &[Finding]) -> Result<(), AppError> {
+    insert_rows!(conn, findings::table, new)?;
+    Ok(())
 }
 
 /// Changes a finding. Call through `visits::model`, which holds the draft lock.

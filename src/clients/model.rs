@@ -9,11 +9,11 @@ use crate::accounts::model as accounts;
 use crate::audit::{Audited, Subject};
 use crate::db::paging::PageRequest;
 use crate::db::schema::{clients, users};
-use crate::db::{DbConn, escape_like};
+use crate::db::{DbConn, escape_like, insert_rows};
 use crate::error::AppError;
 
-#[derive(Clone, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = clients)]
+#[derive(Clone, Queryable, Selectable, Identifiable, Insertable)]
+#[diesel(table_name = clients, treat_none_as_default_value = false)]
 pub struct Client {
     pub id: String,
     pub therapist_id: String,
@@ -41,7 +41,7 @@ impl std::fmt::Debug for Client {
 
 /// The editable fields of a client, already validated.
 #[derive(Clone, Queryable, Selectable, AsChangeset, Insertable)]
-#[diesel(table_name = clients, treat_none_as_null = true)]
+#[diesel(table_name = clients, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct ClientFields {
     pub first_name: String,
     pub last_name: String,
@@ -166,6 +166,25 @@ impl ClientFields {
     }
 }
 
+impl Client {
+    /// A new client treated by `therapist_id`, with what is derived from the details (search
+    /// text, sort name, when consent was given), not yet stored.
+    pub fn new(therapist_id: &str, details: ClientFields, now: NaiveDateTime) -> Client {
+        Client {
+            id: uuid::Uuid::now_v7().to_string(),
+            therapist_id: therapist_id.to_owned(),
+            email_consent_at: details.email_consent.then_some(now),
+            archived: false,
+            search_text: details.search_text(),
+            sort_name: details.sort_name(),
+            last_visit_at: None,
+            created_at: now,
+            updated_at: now,
+            details,
+        }
+    }
+}
+
 /// Creates a client treated by `therapist_id`.
 pub fn insert(
     conn: &mut DbConn,
@@ -173,21 +192,15 @@ pub fn insert(
     fields: &ClientFields,
     now: NaiveDateTime,
 ) -> Result<Client, AppError> {
-    let id = uuid::Uuid::now_v7().to_string();
-    diesel::insert_into(clients::table)
-        .values((
-            clients::id.eq(&id),
-            clients::therapist_id.eq(therapist_id),
-            fields,
-            clients::email_consent_at.eq(fields.email_consent.then_some(now)),
-            clients::archived.eq(false),
-            clients::search_text.eq(fields.search_text()),
-            clients::sort_name.eq(fields.sort_name()),
-            clients::created_at.eq(now),
-            clients::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    find(conn, &id)
+    let client = Client::new(therapist_id, fields.clone(), now);
+    diesel::insert_into(clients::table).values(&client).execute(conn)?;
+    find(conn, &client.id)
+}
+
+/// Stores many new clients at once (the demo practice; later, imports).
+pub fn insert_many(conn: &mut DbConn, new: &[Client]) -> Result<(), AppError> {
+    insert_rows!(conn, clients::table, new)?;
+    Ok(())
 }
 
 fn find(conn: &mut DbConn, id: &str) -> Result<Client, AppError> {

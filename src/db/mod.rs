@@ -230,7 +230,41 @@ pub fn lock_accounts(conn: &mut DbConn) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Refreshes the query planner's statistics (after a bulk load, and from time to time): without
+/// them SQLite can choose a poor index for a table that has grown.
+pub fn analyze(conn: &mut DbConn) -> Result<(), AppError> {
+    match conn {
+        DbConn::Postgres(pg) => pg.batch_execute("ANALYZE")?,
+        DbConn::Sqlite(lite) => lite.batch_execute("ANALYZE")?,
+    }
+    Ok(())
+}
+
 /// Escapes LIKE wildcards so user input matches literally (used with `.escape('\\')`).
+/// Rows per multi-row INSERT: well inside SQLite's 32,766 and PostgreSQL's 65,535 bound
+/// parameters for our widest table (26 columns).
+pub const INSERT_CHUNK: usize = 500;
+
+/// Inserts `rows` (a slice of an `Insertable` struct with `treat_none_as_default_value =
+/// false`) into `table` in multi-row statements of [`INSERT_CHUNK`]. Multi-row INSERT is
+/// backend-specific SQL in diesel, so it is dispatched per backend here, once for every table.
+macro_rules! insert_rows {
+    ($conn:expr, $table:expr, $rows:expr) => {{
+        let conn: &mut $crate::db::DbConn = $conn;
+        let mut inserted = 0usize;
+        for chunk in $rows.chunks($crate::db::INSERT_CHUNK) {
+            inserted += match conn {
+                $crate::db::DbConn::Postgres(pg) => diesel::insert_into($table).values(chunk).execute(pg)?,
+                $crate::db::DbConn::Sqlite(lite) => {
+                    diesel::insert_into($table).values(chunk).execute(lite)?
+                }
+            };
+        }
+        Ok::<usize, $crate::error::AppError>(inserted)
+    }};
+}
+pub(crate) use insert_rows;
+
 pub fn escape_like(text: &str) -> String {
     text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }

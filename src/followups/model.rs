@@ -8,8 +8,8 @@ use diesel::prelude::*;
 use crate::audit::{Audited, Subject};
 use crate::charting::{factors, findings};
 use crate::clients::model::{self as clients_model, Client, emailable};
-use crate::db::DbConn;
 use crate::db::schema::{clients, followups};
+use crate::db::{DbConn, insert_rows};
 use crate::error::AppError;
 use crate::followups::schedule::{self, FollowupStatus, Repeat, RepeatUnit};
 use crate::sensitive::debug_only;
@@ -18,8 +18,8 @@ use crate::time::Clock;
 /// Enough for any dashboard; keeps the queries bounded.
 const LIMIT: i64 = 1000;
 
-#[derive(Clone, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = followups)]
+#[derive(Clone, Queryable, Selectable, Identifiable, Insertable)]
+#[diesel(table_name = followups, treat_none_as_default_value = false)]
 pub struct Followup {
     pub id: String,
     pub client_id: String,
@@ -86,6 +86,45 @@ pub struct FollowupFields {
     pub remind: bool,
 }
 
+impl Followup {
+    /// An open occurrence of a series, due in the practice's zone, not yet stored.
+    pub fn open(
+        client_id: &str,
+        therapist_id: &str,
+        series_id: &str,
+        occurrence: i32,
+        fields: &FollowupFields,
+        clock: &Clock,
+    ) -> Followup {
+        let now = clock.now();
+        let repeat = fields.repeat;
+        Followup {
+            id: uuid::Uuid::now_v7().to_string(),
+            client_id: client_id.to_owned(),
+            therapist_id: therapist_id.to_owned(),
+            series_id: series_id.to_owned(),
+            occurrence,
+            due_date: fields.due_date,
+            due_time: fields.due_time.map(|t| t.format("%H:%M").to_string()),
+            due_at: clock.to_utc(fields.due_date, fields.due_time),
+            reason_kind: fields.reason_kind.clone(),
+            reason: fields.reason.clone(),
+            finding_id: fields.finding_id.clone(),
+            factor_id: fields.factor_id.clone(),
+            status: FollowupStatus::Open,
+            repeat_every: repeat.map(|r| r.every),
+            repeat_unit: repeat.map(|r| r.unit.code().to_owned()),
+            repeat_until: repeat.and_then(|r| r.until),
+            repeat_count: repeat.and_then(|r| r.count),
+            reminder_sent_at: None,
+            completed_at: None,
+            created_at: now,
+            updated_at: now,
+            remind: fields.remind,
+        }
+    }
+}
+
 fn insert_row(
     conn: &mut DbConn,
     client_id: &str,
@@ -95,34 +134,15 @@ fn insert_row(
     fields: &FollowupFields,
     clock: &Clock,
 ) -> Result<Followup, AppError> {
-    let now = clock.now();
-    let id = uuid::Uuid::now_v7().to_string();
-    let repeat = fields.repeat;
-    diesel::insert_into(followups::table)
-        .values((
-            followups::id.eq(&id),
-            followups::client_id.eq(client_id),
-            followups::therapist_id.eq(therapist_id),
-            followups::series_id.eq(series_id),
-            followups::occurrence.eq(occurrence),
-            followups::due_date.eq(fields.due_date),
-            followups::due_time.eq(fields.due_time.map(|t| t.format("%H:%M").to_string())),
-            followups::due_at.eq(clock.to_utc(fields.due_date, fields.due_time)),
-            followups::reason_kind.eq(&fields.reason_kind),
-            followups::reason.eq(&fields.reason),
-            followups::finding_id.eq(&fields.finding_id),
-            followups::factor_id.eq(&fields.factor_id),
-            followups::status.eq(FollowupStatus::Open),
-            followups::repeat_every.eq(repeat.map(|r| r.every)),
-            followups::repeat_unit.eq(repeat.map(|r| r.unit.code())),
-            followups::repeat_until.eq(repeat.and_then(|r| r.until)),
-            followups::repeat_count.eq(repeat.and_then(|r| r.count)),
-            followups::remind.eq(fields.remind),
-            followups::created_at.eq(now),
-            followups::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    Ok(followups::table.find(&id).select(Followup::as_select()).first(conn)?)
+    let followup = Followup::open(client_id, therapist_id, series_id, occurrence, fields, clock);
+    diesel::insert_into(followups::table).values(&followup).execute(conn)?;
+    Ok(followups::table.find(&followup.id).select(Followup::as_select()).first(conn)?)
+}
+
+/// Stores many follow-ups at once (the demo practice; later, imports).
+pub fn insert_many(conn: &mut DbConn, new: &[Followup]) -> Result<(), AppError> {
+    insert_rows!(conn, followups::table, new)?;
+    Ok(())
 }
 
 /// Schedules the first follow-up of a series for a client of `therapist_id`. What it is about

@@ -9,16 +9,16 @@ use crate::audit::model::{self as audit, Action, Outcome};
 use crate::auth::extractors::Actor;
 use crate::auth::jwt::Claims;
 use crate::clients::model::{self as clients, Client};
-use crate::db::DbConn;
 use crate::db::schema::{checkins, client_links, pain_reports, routine_items};
+use crate::db::{DbConn, insert_rows};
 use crate::error::AppError;
 use crate::homecare::model::{self as routines, Routine, RoutineItem};
 
 /// How long a link works.
 pub const LINK_DAYS: i64 = 120;
 
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = client_links)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = client_links, treat_none_as_default_value = false)]
 pub struct ClientLink {
     pub id: String,
     pub client_id: String,
@@ -28,30 +28,62 @@ pub struct ClientLink {
     pub revoked_at: Option<NaiveDateTime>,
 }
 
+impl ClientLink {
+    /// A new link for a sent routine, working for [`LINK_DAYS`] from `now`.
+    pub fn new(client_id: &str, routine_id: &str, now: NaiveDateTime) -> ClientLink {
+        ClientLink {
+            id: uuid::Uuid::now_v7().to_string(),
+            client_id: client_id.to_owned(),
+            routine_id: routine_id.to_owned(),
+            created_at: now,
+            expires_at: now + Duration::days(LINK_DAYS),
+            revoked_at: None,
+        }
+    }
+}
+
 pub fn create(
     conn: &mut DbConn,
     client_id: &str,
     routine_id: &str,
     now: NaiveDateTime,
 ) -> Result<ClientLink, AppError> {
-    let link = ClientLink {
-        id: uuid::Uuid::now_v7().to_string(),
-        client_id: client_id.to_owned(),
-        routine_id: routine_id.to_owned(),
-        created_at: now,
-        expires_at: now + Duration::days(LINK_DAYS),
-        revoked_at: None,
-    };
-    diesel::insert_into(client_links::table)
-        .values((
-            client_links::id.eq(&link.id),
-            client_links::client_id.eq(&link.client_id),
-            client_links::routine_id.eq(&link.routine_id),
-            client_links::created_at.eq(link.created_at),
-            client_links::expires_at.eq(link.expires_at),
-        ))
-        .execute(conn)?;
+    let link = ClientLink::new(client_id, routine_id, now);
+    diesel::insert_into(client_links::table).values(&link).execute(conn)?;
     Ok(link)
+}
+
+/// A day an item was done.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = checkins)]
+pub struct Checkin {
+    pub item_id: String,
+    pub day: NaiveDate,
+    pub routine_id: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// A day's reported pain.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = pain_reports)]
+pub struct PainReport {
+    pub routine_id: String,
+    pub day: NaiveDate,
+    pub pain: i32,
+    pub created_at: NaiveDateTime,
+}
+
+/// Stores many links, check-ins and pain reports at once (the demo practice; later, imports).
+pub fn insert_many(
+    conn: &mut DbConn,
+    links: &[ClientLink],
+    checkins: &[Checkin],
+    pain: &[PainReport],
+) -> Result<(), AppError> {
+    insert_rows!(conn, client_links::table, links)?;
+    insert_rows!(conn, checkins::table, checkins)?;
+    insert_rows!(conn, pain_reports::table, pain)?;
+    Ok(())
 }
 
 /// The link, if it exists, belongs to `client_id`, is not revoked and has not expired.

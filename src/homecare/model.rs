@@ -6,8 +6,8 @@ use diesel::prelude::*;
 
 use crate::audit::{Audited, Subject};
 use crate::clients::model::{self as clients_model, Client};
-use crate::db::DbConn;
 use crate::db::schema::{clients, routine_items, routines};
+use crate::db::{DbConn, insert_rows};
 use crate::error::AppError;
 use crate::sensitive::debug_only;
 use crate::vocab::vocabulary;
@@ -23,8 +23,8 @@ vocabulary!(
 /// A client has at most this many routine versions on the chart.
 const VERSION_LIMIT: i64 = 200;
 
-#[derive(Clone, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = routines)]
+#[derive(Clone, Queryable, Selectable, Identifiable, Insertable)]
+#[diesel(table_name = routines, treat_none_as_default_value = false)]
 pub struct Routine {
     pub id: String,
     pub client_id: String,
@@ -51,7 +51,7 @@ impl Audited for Routine {
     }
 }
 
-#[derive(Clone, Queryable, Selectable)]
+#[derive(Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = routine_items)]
 pub struct RoutineItem {
     pub id: String,
@@ -66,7 +66,7 @@ debug_only!(RoutineItem: id, routine_id, position);
 
 /// An item as the therapist set it, already validated.
 #[derive(Clone, PartialEq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = routine_items)]
+#[diesel(table_name = routine_items, treat_none_as_default_value = false)]
 pub struct ItemFields {
     pub exercise_id: Option<String>,
     pub title: String,
@@ -177,6 +177,17 @@ pub fn save_draft(
     };
     replace_items(conn, &id, items)?;
     Ok(routines::table.find(&id).select(Routine::as_select()).first(conn)?)
+}
+
+/// Stores many routines and their items at once, as drafts (the demo practice; later, imports);
+/// [`mark_sent`] then makes the sent ones final.
+pub fn insert_many(conn: &mut DbConn, new: &[Routine], items: &[RoutineItem]) -> Result<(), AppError> {
+    if new.iter().any(Routine::is_sent) {
+        return Err(AppError::Internal(anyhow::anyhow!("routines are stored as drafts and sent after")));
+    }
+    insert_rows!(conn, routines::table, new)?;
+    insert_rows!(conn, routine_items::table, items)?;
+    Ok(())
 }
 
 /// Marks a draft as sent; from then on the database keeps it as it is. Call inside a write

@@ -14,8 +14,8 @@ use crate::audit::{Audited, Subject};
 use crate::charting::catalog;
 use crate::charting::findings::{self, Finding, FindingFields};
 use crate::clients::model::{self as clients, Client};
-use crate::db::DbConn;
 use crate::db::schema::{addenda, clients as clients_table, findings as findings_table, users, visits};
+use crate::db::{DbConn, insert_rows};
 use crate::error::AppError;
 use crate::sensitive::debug_only;
 
@@ -24,8 +24,8 @@ pub const TIMELINE_LIMIT: i64 = 500;
 
 const LOCKED: &str = "This visit is signed and can no longer be changed. Add an addendum instead.";
 
-#[derive(Clone, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = visits)]
+#[derive(Clone, Queryable, Selectable, Identifiable, Insertable)]
+#[diesel(table_name = visits, treat_none_as_default_value = false)]
 pub struct Visit {
     pub id: String,
     pub client_id: String,
@@ -70,7 +70,7 @@ impl Audited for Visit {
 /// The editable part of a draft visit, already validated. The order of the fields is part of
 /// the seal (see [`content_hash`]).
 #[derive(Clone, PartialEq, Queryable, Selectable, AsChangeset, Insertable, Serialize)]
-#[diesel(table_name = visits, treat_none_as_null = true)]
+#[diesel(table_name = visits, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct VisitFields {
     pub started_at: NaiveDateTime,
     pub duration_minutes: i32,
@@ -358,6 +358,36 @@ pub fn seal_now(conn: &mut DbConn, visit_id: &str) -> Result<String, AppError> {
     Ok(content_hash(&visit, &findings::list_for_visit(conn, &visit.id)?))
 }
 
+/// Records the signature of a draft: who, when, and the content hash it is sealed with. The
+/// caller has computed the hash over the draft as stored (see [`sign`]).
+pub fn mark_signed(
+    conn: &mut DbConn,
+    visit_id: &str,
+    signed_by: &str,
+    at: NaiveDateTime,
+    hash: &str,
+) -> Result<(), AppError> {
+    diesel::update(visits::table.find(visit_id))
+        .filter(visits::signed_at.is_null())
+        .set((
+            visits::signed_at.eq(Some(at)),
+            visits::signed_by.eq(Some(signed_by)),
+            visits::content_hash.eq(Some(hash)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Stores many visits at once, as drafts (the demo practice; later, imports). Their trigger
+/// points go in next, then [`mark_signed`] seals the signed ones.
+pub fn insert_many(conn: &mut DbConn, new: &[Visit]) -> Result<(), AppError> {
+    if new.iter().any(Visit::is_signed) {
+        return Err(AppError::Internal(anyhow::anyhow!("visits are stored as drafts and signed after")));
+    }
+    insert_rows!(conn, visits::table, new)?;
+    Ok(())
+}
+
 /// What became of a signature.
 pub enum Signed {
     Done(Box<Visit>),
@@ -389,13 +419,7 @@ pub fn sign(
              before signing.",
         ));
     }
-    diesel::update(visits::table.find(&visit.id))
-        .set((
-            visits::signed_at.eq(Some(now)),
-            visits::signed_by.eq(Some(therapist_id)),
-            visits::content_hash.eq(Some(hash)),
-        ))
-        .execute(conn)?;
+    mark_signed(conn, &visit.id, therapist_id, now, &hash)?;
     Ok(Signed::Done(Box::new(find(conn, &visit.id)?)))
 }
 

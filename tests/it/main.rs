@@ -13,6 +13,7 @@ mod charting;
 mod cli;
 mod clients;
 mod csrf;
+mod demo;
 mod followups;
 mod homecare;
 mod integrity;

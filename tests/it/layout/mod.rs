@@ -32,7 +32,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("foundation", &["vocab", "sensitive", "error", "time", "config", "db", "auth", "web"]),
     ("areas", &["audit", "accounts", "clients", "mail", "charting", "visits", "followups", "homecare"]),
     ("pages", &["pages"]),
-    ("top", &["routes", "jobs", "app", "cli"]),
+    ("top", &["routes", "jobs", "app", "demo", "cli"]),
 ];
 
 /// The source tree the three checks read.
