@@ -18,7 +18,7 @@ request = function()
   local who = email
   if kind == "spray" then
     who = "nobody" .. counter .. "@example.com"
-    headers["X-Forwarded-For"] = string.format("10.%d.%d.%d", (counter // 65536) % 256, (counter // 256) % 256, counter % 256)
+    headers["X-Forwarded-For"] = string.format("10.%d.%d.%d", math.floor(counter / 65536) % 256, math.floor(counter / 256) % 256, counter % 256)
   end
   local body = "csrf_token=" .. token .. "&email=" .. who:gsub("@", "%%40") .. "&password=not-the-password-" .. counter
   return wrk.format("POST", "/login", headers, body)

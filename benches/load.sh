@@ -59,8 +59,12 @@ database_for() { # backend size -> URL of a fresh database
     fi
 }
 
-start_server() { # url -> sets server_pid, prints start-up milliseconds
+start_server() { # url -> sets server_pid and startup_ms (not in a subshell: the pid must stick)
     local url="$1" started ready
+    if curl -fs "$origin/healthz" >/dev/null 2>&1; then
+        echo "something already answers on $origin; stop it first" >&2
+        exit 1
+    fi
     started=$(date +%s%N)
     MYOCHART_DATABASE_URL="$url" MYOCHART_DATA_DIR="$work" MYOCHART_BIND="127.0.0.1:$port" \
         MYOCHART_PUBLIC_URL="$origin" MYOCHART_LOG=warn MYOCHART_TRUST_PROXY_HEADERS=true \
@@ -72,7 +76,7 @@ start_server() { # url -> sets server_pid, prints start-up milliseconds
         sleep 0.005
     done
     ready=$(date +%s%N)
-    echo $(( (ready - started) / 1000000 ))
+    startup_ms=$(( (ready - started) / 1000000 ))
 }
 
 stop_server() {
@@ -90,7 +94,7 @@ sign_in() {
     curl -fs -b "$jar" -c "$jar" -o /dev/null -H "Origin: $origin" \
         --data-urlencode "csrf_token=$login_token" --data-urlencode "email=$email" \
         --data-urlencode "password=$password" "$origin/login"
-    cookie=$(awk '!/^#/ && NF >= 7 { printf "%s%s=%s", sep, $6, $7; sep="; " }' "$jar")
+    cookie=$(awk '(!/^#/ || /^#HttpOnly_/) && NF >= 7 { printf "%s%s=%s", sep, $6, $7; sep="; " }' "$jar")
     token=$(curl -fs -H "Cookie: $cookie" "$origin/account/password" \
         | sed -n 's/.*name="csrf-token" content="\([^"]*\)".*/\1/p' | head -1)
     [ -n "$token" ] || { echo "signing in as $email failed" >&2; exit 1; }
@@ -129,15 +133,20 @@ for backend in $backends; do
         log "$(printf '%s' "$seeded" | head -1) ($(( $(date +%s) - seed_started )) s wall)"
         email=$(printf '%s\n' "$seeded" | awk '/@example.com \/clients\// { print $1; exit }')
         chart=$(printf '%s\n' "$seeded" | awk '/@example.com \/clients\// { print $2; exit }')
-        startup_ms=$(start_server "$url")
+        start_server "$url"
         log "start-up to the first /healthz: ${startup_ms} ms"
         sign_in "$email"
-        # A draft visit of the benchmark client, for the note save.
-        visit=$(curl -fs -H "Cookie: $cookie" "$origin$chart" | grep -o '/visits/[0-9a-f-]*' | tail -1)
-        form=$(curl -fs -H "Cookie: $cookie" "$origin$visit")
+        # The benchmark client's draft visit (its latest), for the note save.
+        for visit in $(curl -fs -H "Cookie: $cookie" "$origin$chart" | grep -o '/visits/[0-9a-f-]\{36\}' | sort -u); do
+            form=$(curl -fs -H "Cookie: $cookie" "$origin$visit")
+            case "$form" in *'name="version"'*) break ;; esac
+        done
         started_at=$(printf '%s' "$form" | sed -n 's/.*name="started_at" type="datetime-local" value="\([^"]*\)".*/\1/p' | head -1)
         version=$(printf '%s' "$form" | sed -n 's/.*name="version" value="\([^"]*\)".*/\1/p' | head -1)
         note="started_at=$started_at&duration_minutes=60&version=$version&subjective=Bench+note&plan=Ball+work"
+        check=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $cookie" -H "X-CSRF-Token: $token" -H "Origin: $origin" \
+            -H "Sec-Fetch-Site: same-origin" -H "Accept: application/json" --data "$note" "$origin$visit/autosave")
+        [ "$check" = 200 ] || { echo "a note save answered $check" >&2; exit 1; }
         pages=("healthz GET /healthz" "chart GET $chart" "list GET /clients" "search GET /clients?q=meyer" "dashboard GET /")
         for round in $(seq 1 "$rounds"); do
             # Rotate the order each round.
@@ -158,7 +167,7 @@ for backend in $backends; do
         for kind in wrong spray; do
             login_page=$(curl -fs -c "$work/flood-jar" "$origin/login")
             flood_token=$(printf '%s' "$login_page" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -1)
-            flood_cookie=$(awk '!/^#/ && NF >= 7 { printf "%s%s=%s", sep, $6, $7; sep="; " }' "$work/flood-jar")
+            flood_cookie=$(awk '(!/^#/ || /^#HttpOnly_/) && NF >= 7 { printf "%s%s=%s", sep, $6, $7; sep="; " }' "$work/flood-jar")
             BENCH_FLOOD="$kind" BENCH_COOKIE="$flood_cookie" BENCH_TOKEN="$flood_token" BENCH_EMAIL="$email" \
                 BENCH_ORIGIN="$origin" wrk -t1 -c50 -d20s -s benches/flood.lua "$origin/login" >"$work/flood.out" &
             flood_pid=$!
