@@ -63,9 +63,11 @@ pub fn server(state: aweb::Data<AppState>, listener: TcpListener) -> std::io::Re
         0 => std::thread::available_parallelism().map_or(2, usize::from),
         n => n,
     };
+    let reads = aweb::Data::new(audit::appender::ReadAppender::start(state.db.clone())?);
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
+            .app_data(reads.clone())
             .configure(|cfg| extractor_configs(cfg, max_form_bytes))
             .app_data(routes::RouteTable(routes::ROUTES))
             .configure(routes::configure)

@@ -1,6 +1,7 @@
 //! The reads the route table declares. After a handler has rendered a page that shows health
-//! information, its read is written to the audit log before the page leaves; if the row cannot
-//! be written, the page is replaced by a 503 so nothing is shown unaudited.
+//! information, its read is written to the audit log (by the group-committing
+//! [`ReadAppender`]) before the page leaves; if the row cannot be written, the page is replaced
+//! by a 503 so nothing is shown unaudited.
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -9,11 +10,11 @@ use actix_web::middleware::Next;
 use actix_web::web::Data;
 use actix_web::{Error, ResponseError};
 
-use crate::audit::model::{self, Action, Outcome};
+use crate::audit::appender::ReadAppender;
+use crate::audit::model::{Action, AuditEntry, Outcome};
 use crate::auth::extractors::Actor;
 use crate::error::AppError;
 use crate::web::access::{Reads, RouteTable};
-use crate::web::state::AppState;
 
 /// Middleware: records the declared read of every response that shows the record.
 pub async fn record_reads(
@@ -53,10 +54,10 @@ fn shows_the_record(method: &Method, status: StatusCode) -> bool {
 
 async fn record(res: &ServiceResponse, reads: Reads) -> Result<(), AppError> {
     let req = res.request();
-    let state = req
-        .app_data::<Data<AppState>>()
+    let appender = req
+        .app_data::<Data<ReadAppender>>()
         .cloned()
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("AppState is not registered")))?;
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the audit appender is not registered")))?;
     let action = Action::parse(reads.action)
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("undeclared audit action {}", reads.action)))?;
     let actor = Actor::of(req);
@@ -65,15 +66,9 @@ async fn record(res: &ServiceResponse, reads: Reads) -> Result<(), AppError> {
             let id = req.match_info().get("id").ok_or_else(|| {
                 AppError::Internal(anyhow::anyhow!("{} declares a {kind} read without an id", reads.action))
             })?;
-            Some((kind, id.to_owned()))
+            Some((kind, id))
         }
         None => None,
     };
-    state
-        .db
-        .run(move |conn| {
-            let object = object.as_ref().map(|(kind, id)| (*kind, id.as_str()));
-            model::record(conn, &actor, action, object, Outcome::Success, None)
-        })
-        .await
+    appender.append(AuditEntry::new(&actor, action, object, Outcome::Success, None)).await
 }

@@ -29,6 +29,7 @@ vocabulary!(
         DashboardView => ("dashboard.view", "Opened the dashboard"),
         AssignmentsView => ("assignments.view", "Read the client assignments"),
         ClientList => ("client.list", "Listed clients"),
+        FollowupList => ("followup.list", "Listed follow-ups"),
         ClientView => ("client.view", "Opened a client chart"),
         ClientCreate => ("client.create", "Created a client"),
         ClientUpdate => ("client.update", "Changed a client"),
@@ -106,20 +107,33 @@ pub fn record(
     outcome: Outcome,
     detail: Option<String>,
 ) -> Result<(), AppError> {
-    let entry = AuditEntry {
-        id: uuid::Uuid::now_v7().to_string(),
-        at: Utc::now().naive_utc(),
-        actor_id: actor.user_id.clone(),
-        actor_label: actor.label.clone(),
-        action,
-        object_type: object.map(|(kind, _)| kind.to_owned()),
-        object_id: object.map(|(_, id)| id.to_owned()),
-        ip: actor.ip.clone(),
-        outcome,
-        detail,
-    };
+    let entry = AuditEntry::new(actor, action, object, outcome, detail);
     diesel::insert_into(audit_log::table).values(&entry).execute(conn)?;
     Ok(())
+}
+
+impl AuditEntry {
+    /// A row to append, stamped now (see [`record`]).
+    pub fn new(
+        actor: &Actor,
+        action: Action,
+        object: Option<(&str, &str)>,
+        outcome: Outcome,
+        detail: Option<String>,
+    ) -> AuditEntry {
+        AuditEntry {
+            id: uuid::Uuid::now_v7().to_string(),
+            at: Utc::now().naive_utc(),
+            actor_id: actor.user_id.clone(),
+            actor_label: actor.label.clone(),
+            action,
+            object_type: object.map(|(kind, _)| kind.to_owned()),
+            object_id: object.map(|(_, id)| id.to_owned()),
+            ip: actor.ip.clone(),
+            outcome,
+            detail,
+        }
+    }
 }
 
 /// Filters for the audit page; every one is optional.
