@@ -1,8 +1,11 @@
 //! The background work of `myochart serve`: queue the follow-up reminders that are due, then
 //! deliver the outbox; again after each poll interval or as soon as a request queues mail.
 
+use std::time::{Duration, Instant};
+
 use chrono::NaiveDateTime;
 
+use crate::db::{self, Db};
 use crate::error::AppError;
 use crate::followups::reminders::Reminders;
 use crate::mail::transport::Mailer;
@@ -15,7 +18,11 @@ pub struct Jobs {
     clock: Clock,
     reminders: Option<Reminders>,
     worker: Worker,
+    db: Db,
 }
+
+/// How often the planner's statistics are refreshed while serving.
+const STATISTICS_EVERY: Duration = Duration::from_secs(3600);
 
 impl Jobs {
     /// The jobs for this state's database, settings and mail transport.
@@ -30,7 +37,12 @@ impl Jobs {
             config.mail_poll_secs,
             state.mail_queued.clone(),
         );
-        Ok(Jobs { clock: state.clock.clone(), reminders: Reminders::from_state(state), worker })
+        Ok(Jobs {
+            clock: state.clock.clone(),
+            reminders: Reminders::from_state(state),
+            worker,
+            db: state.db.clone(),
+        })
     }
 
     /// The delivery worker alone.
@@ -46,11 +58,19 @@ impl Jobs {
         self.worker.deliver_due(now).await
     }
 
-    /// Runs forever: a round, then a wait for the poll interval or a wake-up.
+    /// Runs forever: a round, then a wait for the poll interval or a wake-up; the planner's
+    /// statistics are refreshed every [`STATISTICS_EVERY`].
     pub async fn run(self) {
+        let mut statistics_due = Instant::now() + STATISTICS_EVERY;
         loop {
             if let Err(err) = self.run_once(self.clock.now()).await {
                 tracing::error!("background round failed: {err}");
+            }
+            if Instant::now() >= statistics_due {
+                statistics_due = Instant::now() + STATISTICS_EVERY;
+                if let Err(err) = self.db.run(db::optimize).await {
+                    tracing::error!("refreshing the planner's statistics failed: {err}");
+                }
             }
             self.worker.wait().await;
         }
