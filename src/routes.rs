@@ -111,6 +111,7 @@ route_table! {
     get  "/admin/outbox"                         => mail::routes::list_outbox, Admin, reads(OutboxView);
     get  "/clients/{id}/followups/new"           => followups::routes::new_followup_form, Therapist, reads(ClientView, "client");
     post "/clients/{id}/followups/new"           => followups::routes::create_followup, Therapist, reads(ClientView, "client");
+    get  "/followups"                            => followups::routes::list_due, Therapist, reads(FollowupList);
     post "/followups/{id}/done"                  => followups::routes::complete_followup, Therapist;
     post "/followups/{id}/cancel"                => followups::routes::cancel_followup, Therapist;
     get  "/calendar"                             => followups::routes::calendar_page, Therapist;

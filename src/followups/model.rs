@@ -8,14 +8,15 @@ use diesel::prelude::*;
 use crate::audit::{Audited, Subject};
 use crate::charting::{factors, findings};
 use crate::clients::model::{self as clients_model, Client, emailable};
+use crate::db::paging::PageRequest;
 use crate::db::schema::{clients, followups};
 use crate::db::{DbConn, insert_rows};
 use crate::error::AppError;
-use crate::followups::schedule::{self, FollowupStatus, Repeat, RepeatUnit};
+use crate::followups::schedule::{self, Bucket, FollowupStatus, Repeat, RepeatUnit};
 use crate::sensitive::debug_only;
 use crate::time::Clock;
 
-/// Enough for any dashboard; keeps the queries bounded.
+/// The most rows any follow-up query returns (the calendar feed's window).
 const LIMIT: i64 = 1000;
 
 #[derive(Clone, Queryable, Selectable, Identifiable, Insertable)]
@@ -313,42 +314,116 @@ pub struct WithClient {
 
 debug_only!(WithClient: followup);
 
-/// The therapist's open follow-ups with due dates in `from..=until` (either end open), soonest
-/// first, with their clients' names.
-fn open_between(
+/// Stand-ins for an open end of a due-date range: one query shape serves every range, so its
+/// prepared statement is reused.
+/// (Not `NaiveDate::MIN`/`MAX`: SQLite compares dates as text, where "+262143-…" sorts first.)
+const EARLIEST: NaiveDate = NaiveDate::from_ymd_opt(1, 1, 1).expect("a valid date");
+const LATEST: NaiveDate = NaiveDate::from_ymd_opt(9999, 12, 31).expect("a valid date");
+
+/// How many open follow-ups the therapist has due in `from..=until` (either end open).
+/// Counted in the index on (therapist, status, due date) without reading a row.
+pub fn count_open_between(
     conn: &mut DbConn,
     therapist_id: &str,
     from: Option<NaiveDate>,
     until: Option<NaiveDate>,
-) -> Result<Vec<WithClient>, AppError> {
-    let mut query = followups::table
-        .inner_join(clients::table)
-        .filter(clients::therapist_id.eq(therapist_id))
+) -> Result<i64, AppError> {
+    Ok(followups::table
+        .filter(followups::therapist_id.eq(therapist_id))
         .filter(followups::status.eq(FollowupStatus::Open))
+        .filter(followups::due_date.ge(from.unwrap_or(EARLIEST)))
+        .filter(followups::due_date.le(until.unwrap_or(LATEST)))
+        .count()
+        .get_result(conn)?)
+}
+
+/// Up to `limit` of the therapist's open follow-ups due in `from..=until` (either end open), in
+/// due order (date, then instant, then id), with their clients' names. `after` continues after
+/// that follow-up (keyset paging: the index is read from where the last page ended, however
+/// deep); an unknown one starts from the beginning.
+pub fn open_between(
+    conn: &mut DbConn,
+    therapist_id: &str,
+    from: Option<NaiveDate>,
+    until: Option<NaiveDate>,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<WithClient>, AppError> {
+    let last_shown = match after {
+        Some(id) => followups::table
+            .filter(followups::id.eq(id))
+            .filter(followups::therapist_id.eq(therapist_id))
+            .select((followups::due_date, followups::due_at, followups::id))
+            .first::<(NaiveDate, NaiveDateTime, String)>(conn)
+            .optional()?,
+        None => None,
+    };
+    let (date, at, id) = last_shown.unwrap_or((EARLIEST, EARLIEST.and_time(NaiveTime::MIN), String::new()));
+    let from = from.unwrap_or(EARLIEST).max(date);
+    Ok(followups::table
+        .inner_join(clients::table)
+        .filter(followups::therapist_id.eq(therapist_id))
+        .filter(followups::status.eq(FollowupStatus::Open))
+        .filter(followups::due_date.ge(from))
+        .filter(followups::due_date.le(until.unwrap_or(LATEST)))
+        .filter(
+            followups::due_date.gt(date).or(followups::due_date
+                .eq(date)
+                .and(followups::due_at.gt(at).or(followups::due_at.eq(at).and(followups::id.gt(id))))),
+        )
         .select((Followup::as_select(), clients::first_name, clients::last_name))
-        .into_boxed();
-    if let Some(from) = from {
-        query = query.filter(followups::due_date.ge(from));
-    }
-    if let Some(until) = until {
-        query = query.filter(followups::due_date.le(until));
-    }
-    Ok(query
-        .order((followups::due_at.asc(), followups::id.asc()))
-        .limit(LIMIT)
+        .order((followups::due_date.asc(), followups::due_at.asc(), followups::id.asc()))
+        .limit(limit.clamp(0, LIMIT))
         .load::<(Followup, String, String)>(conn)?
         .into_iter()
         .map(|(followup, first_name, last_name)| WithClient { followup, first_name, last_name })
         .collect())
 }
 
-/// The therapist's open follow-ups due on or before `until` (overdue ones included), for the dashboard.
-pub fn open_until(
+/// One bucket of open follow-ups: how many there are and the first of them.
+#[derive(Debug, Clone)]
+pub struct DueList {
+    pub bucket: Bucket,
+    pub total: i64,
+    pub rows: Vec<WithClient>,
+}
+
+/// The dashboard: for each bucket it shows, the count and the first `shown` follow-ups, so the
+/// page stays small however many are open.
+pub fn dashboard(
     conn: &mut DbConn,
     therapist_id: &str,
-    until: NaiveDate,
-) -> Result<Vec<WithClient>, AppError> {
-    open_between(conn, therapist_id, None, Some(until))
+    today: NaiveDate,
+    shown: i64,
+) -> Result<Vec<DueList>, AppError> {
+    Bucket::SHOWN
+        .iter()
+        .map(|&bucket| {
+            let (from, until) = bucket.dates(today);
+            let total = count_open_between(conn, therapist_id, from, until)?;
+            let rows = if total == 0 {
+                Vec::new()
+            } else {
+                open_between(conn, therapist_id, from, until, None, shown)?
+            };
+            Ok(DueList { bucket, total, rows })
+        })
+        .collect()
+}
+
+/// One page of a bucket's open follow-ups, or of all of them (fetching one row more than the
+/// page shows, see [`crate::db::paging::Page`]), and their count.
+pub fn due_page(
+    conn: &mut DbConn,
+    therapist_id: &str,
+    bucket: Option<Bucket>,
+    today: NaiveDate,
+    page: &PageRequest,
+) -> Result<(i64, Vec<WithClient>), AppError> {
+    let (from, until) = bucket.map_or((None, None), |bucket| bucket.dates(today));
+    let total = count_open_between(conn, therapist_id, from, until)?;
+    let rows = open_between(conn, therapist_id, from, until, page.after_key(), page.fetch())?;
+    Ok((total, rows))
 }
 
 /// The therapist's open follow-ups from `from` on, for the calendar feed.
@@ -357,7 +432,7 @@ pub fn open_from(
     therapist_id: &str,
     from: NaiveDate,
 ) -> Result<Vec<WithClient>, AppError> {
-    open_between(conn, therapist_id, Some(from), None)
+    open_between(conn, therapist_id, Some(from), None, None, LIMIT)
 }
 
 /// A client's open follow-ups, soonest first.

@@ -10,16 +10,22 @@ use crate::audit::model::Action;
 use crate::auth::extractors::{Actor, TherapistUser};
 use crate::auth::jwt::Purpose;
 use crate::db::DbConn;
+use crate::db::paging::{Page, PageRequest};
 use crate::error::{AppError, FieldErrors};
 use crate::followups::calendar;
 use crate::followups::forms::FollowupForm;
 use crate::followups::model;
-use crate::followups::views::{CalendarPage, FollowupPage, FollowupVocab};
+use crate::followups::schedule::Bucket;
+use crate::followups::views::{CalendarPage, DueListPage, FollowupPage, FollowupVocab};
 use crate::web::flash::Flash;
 use crate::web::form::Form;
 use crate::web::page::{Ctx, invalid, ok};
+use crate::web::paging::{Pager, query};
 use crate::web::request::{PublicRequest, TherapistRequest};
 use crate::web::state::AppState;
+
+/// Follow-ups per page of a bucket's list.
+const PAGE_SIZE: i64 = 50;
 
 /// The form page for a client of this therapist.
 async fn form_page(
@@ -88,8 +94,40 @@ pub async fn create_followup(
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
+pub struct DueParams {
+    due: String,
+    after: String,
+}
+
+/// The therapist's open follow-ups, all of them or one bucket's (overdue, today, the next seven
+/// days, later), soonest due first, in pages.
+pub async fn list_due(
+    req: TherapistRequest,
+    params: web::Query<DueParams>,
+) -> Result<HttpResponse, AppError> {
+    let TherapistRequest { state, me, ctx, .. } = req;
+    let bucket = match params.due.as_str() {
+        "" => None,
+        code => Some(Bucket::parse(code).ok_or(AppError::NotFound)?),
+    };
+    let (therapist, today, request) =
+        (me.id().to_owned(), state.clock.today(), PageRequest::after(&params.after, PAGE_SIZE));
+    let window = request.clone();
+    let (total, rows) =
+        state.db.run(move |conn| model::due_page(conn, &therapist, bucket, today, &window)).await?;
+    let page = Page::from_fetched(rows, &request, |row| row.followup.id.clone());
+    let pager = Pager::more(&page, "More", |after| {
+        let due = bucket.map(Bucket::code).unwrap_or_default();
+        format!("/followups{}", query(&[("due", due), ("after", after)]))
+    });
+    ok(&DueListPage { ctx, bucket, total, rows: page.rows, pager })
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct BackForm {
-    /// "dashboard" to return to the home page; otherwise the client's chart.
+    /// "dashboard" to return to the home page, "due:<bucket>" to a follow-up list; otherwise
+    /// the client's chart.
     back: String,
 }
 
@@ -110,8 +148,12 @@ async fn close(
         (true, None) => "Done.".to_owned(),
         (false, _) => "Cancelled.".to_owned(),
     };
-    let to =
-        if back == "dashboard" { "/".to_owned() } else { format!("/clients/{}", closed.followup.client_id) };
+    let to = match back.strip_prefix("due:") {
+        _ if back == "dashboard" => "/".to_owned(),
+        Some("") => "/followups".to_owned(),
+        Some(code) if Bucket::parse(code).is_some() => format!("/followups?due={code}"),
+        _ => format!("/clients/{}", closed.followup.client_id),
+    };
     Ok(state.see_other(&to, Flash::success(message)))
 }
 

@@ -74,13 +74,33 @@ impl Repeat {
     }
 }
 
-/// Where a follow-up sits on the dashboard.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Bucket {
-    Overdue,
-    Today,
-    NextSevenDays,
-    Later,
+vocabulary!(
+    /// Where an open follow-up sits on the dashboard, by its due date in the practice's zone.
+    Bucket {
+        Overdue => ("overdue", "Overdue"),
+        Today => ("today", "Today"),
+        NextSevenDays => ("soon", "Next 7 days"),
+        Later => ("later", "Later"),
+    }
+);
+
+/// How far ahead the dashboard looks.
+const SOON_DAYS: i64 = 7;
+
+impl Bucket {
+    /// The buckets the dashboard shows, in its order.
+    pub const SHOWN: [Bucket; 3] = [Bucket::Overdue, Bucket::Today, Bucket::NextSevenDays];
+
+    /// The due dates in this bucket on `today`, as an inclusive range with open ends as `None`.
+    pub fn dates(self, today: NaiveDate) -> (Option<NaiveDate>, Option<NaiveDate>) {
+        let day = |n: i64| Some(today + Duration::days(n));
+        match self {
+            Bucket::Overdue => (None, day(-1)),
+            Bucket::Today => (day(0), day(0)),
+            Bucket::NextSevenDays => (day(1), day(SOON_DAYS)),
+            Bucket::Later => (day(SOON_DAYS + 1), None),
+        }
+    }
 }
 
 pub fn bucket(due: NaiveDate, today: NaiveDate) -> Bucket {
@@ -88,7 +108,7 @@ pub fn bucket(due: NaiveDate, today: NaiveDate) -> Bucket {
     match days {
         d if d < 0 => Bucket::Overdue,
         0 => Bucket::Today,
-        1..=7 => Bucket::NextSevenDays,
+        1..=SOON_DAYS => Bucket::NextSevenDays,
         _ => Bucket::Later,
     }
 }
@@ -131,5 +151,20 @@ mod tests {
         assert_eq!(bucket(due, today_in(honolulu, now)), Bucket::Today);
         assert_eq!(bucket(date(2026, 6, 7), date(2026, 5, 31)), Bucket::NextSevenDays);
         assert_eq!(bucket(date(2026, 6, 8), date(2026, 5, 31)), Bucket::Later);
+    }
+
+    #[test]
+    fn each_bucket_holds_exactly_the_dates_it_is_named_for() {
+        let today = date(2026, 5, 31);
+        for offset in -30..30 {
+            let due = today + Duration::days(offset);
+            let (from, until) = bucket(due, today).dates(today);
+            assert!(from.is_none_or(|from| from <= due) && until.is_none_or(|until| due <= until), "{due}");
+            for other in Bucket::ALL.iter().filter(|b| **b != bucket(due, today)) {
+                let (from, until) = other.dates(today);
+                let inside = from.is_none_or(|from| from <= due) && until.is_none_or(|until| due <= until);
+                assert!(!inside, "{due} is in {other:?} too");
+            }
+        }
     }
 }

@@ -1,48 +1,58 @@
 //! Templates of the follow-up pages, and the dashboard shown on the home page.
 
-use askama::Template;
-use chrono::NaiveDate;
-
 use crate::clients::model::Client;
 use crate::error::FieldErrors;
 use crate::followups::forms::FollowupForm;
-use crate::followups::model::WithClient;
-use crate::followups::schedule::{self, Bucket, ReasonKind, RepeatUnit};
+use crate::followups::model::{DueList, WithClient};
+use crate::followups::schedule::{Bucket, ReasonKind, RepeatUnit};
 use crate::web::page::Ctx;
+use crate::web::paging::Pager;
+use askama::Template;
 
-/// The therapist's follow-ups by bucket, in the practice's time zone.
+/// The therapist's open follow-ups by bucket (in the practice's time zone): each bucket's count
+/// and its first rows.
 #[derive(Debug, Clone, Default)]
 pub struct Dashboard {
-    pub overdue: Vec<WithClient>,
-    pub today: Vec<WithClient>,
-    pub next_seven_days: Vec<WithClient>,
+    pub lists: Vec<DueList>,
 }
 
 impl Dashboard {
-    pub fn from_rows(rows: Vec<WithClient>, today: NaiveDate) -> Dashboard {
-        let mut dashboard = Dashboard::default();
-        for row in rows {
-            match schedule::bucket(row.followup.due_date, today) {
-                Bucket::Overdue => dashboard.overdue.push(row),
-                Bucket::Today => dashboard.today.push(row),
-                Bucket::NextSevenDays => dashboard.next_seven_days.push(row),
-                Bucket::Later => {}
-            }
-        }
-        dashboard
-    }
-
-    /// (heading, rows, CSS suffix) in display order.
-    pub fn buckets(&self) -> Vec<(&'static str, &[WithClient], &'static str)> {
-        vec![
-            ("Overdue", &self.overdue, "overdue"),
-            ("Today", &self.today, "today"),
-            ("Next 7 days", &self.next_seven_days, "soon"),
-        ]
-    }
-
     pub fn is_empty(&self) -> bool {
-        self.overdue.is_empty() && self.today.is_empty() && self.next_seven_days.is_empty()
+        self.lists.iter().all(|list| list.total == 0)
+    }
+}
+
+/// All open follow-ups of one bucket, a page at a time.
+#[derive(Template)]
+#[template(path = "followups/list.html")]
+pub struct DueListPage {
+    pub ctx: Ctx,
+    /// `None`: every open follow-up.
+    pub bucket: Option<Bucket>,
+    pub total: i64,
+    pub rows: Vec<WithClient>,
+    pub pager: Pager,
+}
+
+impl DueListPage {
+    /// Where the Done button returns to.
+    pub fn back(&self) -> String {
+        format!("due:{}", self.code())
+    }
+
+    /// The bucket's code, empty for all.
+    pub fn code(&self) -> &'static str {
+        self.bucket.map(Bucket::code).unwrap_or_default()
+    }
+
+    pub fn heading(&self) -> &'static str {
+        match self.bucket {
+            Some(Bucket::Overdue) => "Overdue follow-ups",
+            Some(Bucket::Today) => "Follow-ups due today",
+            Some(Bucket::NextSevenDays) => "Follow-ups due in the next 7 days",
+            Some(Bucket::Later) => "Follow-ups due later",
+            None => "Open follow-ups",
+        }
     }
 }
 

@@ -22,16 +22,17 @@ use crate::web::paging::{Pager, query};
 use crate::web::request::{AdminRequest, SignedInRequest, TherapistRequest};
 
 const ASSIGNMENTS_PAGE_SIZE: i64 = 25;
-/// The dashboard looks this many days ahead.
-const DASHBOARD_DAYS: i64 = 7;
+/// Follow-ups the dashboard shows of each bucket; the rest are a link away.
+const DASHBOARD_ROWS: i64 = 8;
 
 pub async fn home(req: SignedInRequest) -> Result<HttpResponse, AppError> {
     let SignedInRequest { state, me: CurrentUser(me), ctx, .. } = req;
     let today = state.clock.today();
     let dashboard = if me.user.is_therapist {
-        let (therapist, until) = (me.user.id.clone(), today + chrono::Duration::days(DASHBOARD_DAYS));
-        let rows = state.db.run(move |conn| followups::open_until(conn, &therapist, until)).await?;
-        Some(Dashboard::from_rows(rows, today))
+        let therapist = me.user.id.clone();
+        let lists =
+            state.db.run(move |conn| followups::dashboard(conn, &therapist, today, DASHBOARD_ROWS)).await?;
+        Some(Dashboard { lists })
     } else {
         None
     };

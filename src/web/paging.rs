@@ -28,11 +28,16 @@ impl Pager {
 
     /// Keyset paging through a history, newest first. `href(key)` continues after `key`.
     pub fn older<T>(page: &Page<T>, href: impl Fn(&str) -> String) -> Pager {
+        Pager::more(page, "Older entries", href)
+    }
+
+    /// Keyset paging: one link, labelled `label`, to the rows after this page.
+    pub fn more<T>(page: &Page<T>, label: &'static str, href: impl Fn(&str) -> String) -> Pager {
         Pager {
             previous: None,
             next: page.next_key.as_deref().map(href),
             current: String::new(),
-            next_label: "Older entries",
+            next_label: label,
         }
     }
 

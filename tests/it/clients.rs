@@ -97,6 +97,35 @@ async fn the_list_searches_sorts_and_pages(backend: Backend) {
     assert_eq!(browser.get("/clients?page=-5&sort=bogus").await.status, 200);
 }
 
+/// The search index follows every change of a client's details, and any text is a safe query.
+async fn the_search_follows_edits_and_takes_any_text(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    app.create_user("tara@example.com", Role::Therapist);
+    let tara = app.signed_in("tara@example.com").await;
+    let chart_url =
+        tara.post("/clients/new", &NEW).await.location().expect("redirect to the chart").to_owned();
+    assert!(tara.get("/clients?q=zola").await.contains("Émile Zola"));
+    assert!(tara.get("/clients?q=mile%20zo").await.contains("Émile Zola"), "across the name's parts");
+    assert!(tara.get("/clients?q=zo").await.contains("Émile Zola"), "shorter than a trigram");
+    let mut renamed = NEW.to_vec();
+    renamed[1] = ("last_name", "Rougon");
+    tara.post(&format!("{chart_url}/edit"), &renamed).await.assert_redirect(&chart_url);
+    assert!(!tara.get("/clients?q=zola").await.contains("Émile"), "the old name is gone from the index");
+    assert!(tara.get("/clients?q=rougon").await.contains("Émile Rougon"));
+    for odd in ["%22", "%22%22%22", "%25", "_", "a%22%20OR%20%22b", "*", "NEAR(a", "%27%3B--", "%5C"] {
+        let page = tara.get(&format!("/clients?q={odd}")).await;
+        assert_eq!(page.status, 200, "{odd}");
+        assert!(!page.contains("Émile"), "{odd} matches nothing here");
+    }
+    let id = chart_url.trim_start_matches("/clients/").to_owned();
+    app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use myochart::db::schema::clients;
+        Ok(diesel::delete(clients::table.find(&id)).execute(conn)?)
+    });
+    assert!(!tara.get("/clients?q=rougon").await.contains("Émile"), "a deleted client leaves the index");
+}
+
 async fn archiving_hides_and_restoring_returns(backend: Backend) {
     let app = TestApp::new(backend).await;
     let tara = app.create_user("tara@example.com", Role::Therapist);
@@ -120,5 +149,6 @@ on_both_backends!(
     a_therapist_creates_and_edits_a_client,
     bad_client_input_is_shown_again,
     the_list_searches_sorts_and_pages,
+    the_search_follows_edits_and_takes_any_text,
     archiving_hides_and_restoring_returns,
 );

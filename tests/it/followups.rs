@@ -55,6 +55,77 @@ async fn the_dashboard_buckets_by_the_practice_day(backend: Backend) {
     assert!(!home.contains("later-one"), "beyond seven days is not on the dashboard");
 }
 
+/// However many follow-ups are open, the dashboard shows each bucket's count and its first few;
+/// the list behind "See all" pages through the rest by key, in due order.
+async fn the_dashboard_stays_small_and_lists_page_through_the_rest(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let admin = app.user("admin@example.com");
+    let other = app.create_user("other@example.com", crate::common::Role::Therapist);
+    let client = app.create_client(&admin.id, "Clara", "Client");
+    let theirs = app.create_client(&other.id, "Otto", "Other");
+    let clock = app.state.clock.clone();
+    let today = clock.today();
+    let overdue: Vec<model::Followup> = (0..61)
+        .map(|n| {
+            let mut f = fields(
+                today - Duration::days(1 + n / 4),
+                Some(["08:00", "09:30", "12:00", "17:45"][(n % 4) as usize]),
+                None,
+            );
+            f.reason = Some(format!("late-{n:02}"));
+            model::Followup::open(&client.id, &admin.id, &uuid::Uuid::now_v7().to_string(), 1, &f, &clock)
+        })
+        .collect();
+    let mut hidden = fields(today - Duration::days(1), None, None);
+    hidden.reason = Some("not-mine".into());
+    let not_mine =
+        model::Followup::open(&theirs.id, &other.id, &uuid::Uuid::now_v7().to_string(), 1, &hidden, &clock);
+    app.with_conn(|conn| {
+        model::insert_many(conn, &overdue)?;
+        model::insert_many(conn, std::slice::from_ref(&not_mine))
+    });
+    let browser = app.signed_in("admin@example.com").await;
+    let home = browser.get("/").await;
+    assert!(home.contains("Overdue <span class=\"count\">(61)</span>"), "{}", home.body);
+    assert_eq!(home.body.matches("late-").count(), 8, "the first eight only");
+    assert!(home.contains("href=\"/followups?due=overdue\"") && home.contains("See all 61"));
+    assert!(!home.contains("not-mine"));
+
+    let mut shown = Vec::new();
+    let mut url = "/followups?due=overdue".to_owned();
+    loop {
+        let page = browser.get(&url).await;
+        assert_eq!(page.status, 200);
+        assert!(page.contains("61 open follow-ups") && !page.contains("not-mine"));
+        shown.extend(page.body.match_indices("late-").map(|(at, _)| page.body[at..at + 7].to_owned()));
+        let Some(next) =
+            page.body.split("<nav class=\"pager\"").nth(1).and_then(|nav| nav.split("href=\"").nth(1))
+        else {
+            break;
+        };
+        url = next.split('"').next().unwrap().replace("&#38;", "&").replace("&amp;", "&");
+        assert!(shown.len() < 61, "a page links on past the end");
+    }
+    let mut expected = overdue.clone();
+    expected.sort_by_key(|f| (f.due_date, f.due_at, f.id.clone()));
+    let expected: Vec<String> = expected.iter().map(|f| f.reason.clone().unwrap()).collect();
+    assert_eq!(shown, expected, "every overdue follow-up once, soonest due first, over two pages");
+
+    let first = &expected[0];
+    let first_id = &overdue.iter().find(|f| f.reason.as_ref() == Some(first)).unwrap().id;
+    browser.get("/followups?due=overdue").await;
+    let done = browser.post(&format!("/followups/{first_id}/done"), &[("back", "due:overdue")]).await;
+    done.assert_redirect("/followups?due=overdue");
+    assert!(browser.get("/followups?due=overdue").await.contains("60 open follow-ups"));
+    assert_eq!(browser.get("/followups?due=someday").await.status, 404);
+    assert_eq!(
+        browser.get(&format!("/followups?due=overdue&after={}", not_mine.id)).await.status,
+        200,
+        "another therapist's follow-up is no place to start from, but no error either"
+    );
+    assert!(app.audit_actions().contains(&"followup.list".to_owned()));
+}
+
 async fn done_schedules_the_next_occurrence_until_the_series_ends(backend: Backend) {
     let app = TestApp::new(backend).await;
     let admin = app.user("admin@example.com");
@@ -306,6 +377,7 @@ async fn removing_a_trigger_point_keeps_its_follow_up(backend: Backend) {
 on_both_backends!(
     removing_a_trigger_point_keeps_its_follow_up,
     the_dashboard_buckets_by_the_practice_day,
+    the_dashboard_stays_small_and_lists_page_through_the_rest,
     done_schedules_the_next_occurrence_until_the_series_ends,
     the_calendar_feed_parses_and_can_be_rotated_or_revoked,
     clients_with_consent_get_one_reminder,

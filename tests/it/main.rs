@@ -20,6 +20,7 @@ mod integrity;
 mod layout;
 mod mail;
 mod ownership;
+mod plans;
 mod responses;
 mod resume;
 mod sessions;

@@ -1,0 +1,10 @@
+DROP INDEX outbox_client_idx;
+CREATE INDEX outbox_client_idx ON outbox (client_id, created_at);
+DROP TRIGGER clients_search_update;
+DROP TRIGGER clients_search_delete;
+DROP TRIGGER clients_search_insert;
+DROP TABLE clients_search;
+DROP INDEX followups_client_open_idx;
+CREATE INDEX followups_client_due_idx ON followups (client_id, due_date);
+DROP INDEX followups_therapist_due_idx;
+CREATE INDEX followups_therapist_due_idx ON followups (therapist_id, status, due_date);
