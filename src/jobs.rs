@@ -1,10 +1,13 @@
 //! The background work of `myochart serve`: queue the follow-up reminders that are due, then
 //! deliver the outbox; again after each poll interval or as soon as a request queues mail.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
 
+use crate::accounts;
+use crate::auth::refusals::Refusals;
 use crate::db::{self, Db};
 use crate::error::AppError;
 use crate::followups::reminders::Reminders;
@@ -19,6 +22,7 @@ pub struct Jobs {
     reminders: Option<Reminders>,
     worker: Worker,
     db: Db,
+    refusals: Arc<Refusals>,
 }
 
 /// How often the planner's statistics are refreshed while serving.
@@ -42,6 +46,7 @@ impl Jobs {
             reminders: Reminders::from_state(state),
             worker,
             db: state.db.clone(),
+            refusals: state.refusals.clone(),
         })
     }
 
@@ -52,10 +57,24 @@ impl Jobs {
 
     /// One round at `now`: queue due reminders, then deliver everything due.
     pub async fn run_once(&self, now: NaiveDateTime) -> Result<Round, AppError> {
+        self.report_refusals(Instant::now()).await?;
         if let Some(reminders) = &self.reminders {
             reminders.queue_due(now).await?;
         }
         self.worker.deliver_due(now).await
+    }
+
+    /// Writes the throttled sign-ins of addresses that went quiet before their next row.
+    pub async fn report_refusals(&self, now: Instant) -> Result<(), AppError> {
+        let owed = self.refusals.overdue(now);
+        if owed.is_empty() {
+            return Ok(());
+        }
+        self.db
+            .write(move |conn| {
+                owed.iter().try_for_each(|report| accounts::model::record_throttled(conn, report))
+            })
+            .await
     }
 
     /// Runs forever: a round, then a wait for the poll interval or a wake-up; the planner's

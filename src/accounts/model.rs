@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use crate::accounts::feeds;
 use crate::audit::model::{self as audit, Action, Outcome};
 use crate::auth::extractors::Actor;
+use crate::auth::refusals::RefusalReport;
 use crate::auth::sessions::{self, Lifetimes, Session};
 use crate::auth::users::{self, User, name_key};
 use crate::db::paging::PageRequest;
@@ -116,10 +117,15 @@ pub fn sign_in(
     Ok(None)
 }
 
-/// Records a sign-in refused by throttling.
-pub fn record_throttled(conn: &mut DbConn, actor: &Actor, label: String) -> Result<(), AppError> {
-    let actor = Actor { label: Some(label), ..actor.clone() };
-    audit::record(conn, &actor, Action::LoginThrottled, None, Outcome::Denied, None)
+/// Records sign-ins refused by throttling: `report.refused` of them from one address (see
+/// `auth::refusals`).
+pub fn record_throttled(conn: &mut DbConn, report: &RefusalReport) -> Result<(), AppError> {
+    let actor = Actor { user_id: None, label: Some(report.label.clone()), ip: Some(report.ip.clone()) };
+    let detail = match report.refused {
+        1 => "1 attempt refused".to_owned(),
+        n => format!("{n} attempts refused"),
+    };
+    audit::record(conn, &actor, Action::LoginThrottled, None, Outcome::Denied, Some(detail))
 }
 
 /// Ends the session, audited.

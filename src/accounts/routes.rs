@@ -1,5 +1,7 @@
 //! Self-service account pages: first-run set-up, sign-in, sign-out, own password.
 
+use std::time::Instant;
+
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 
@@ -10,6 +12,7 @@ use crate::auth::csrf;
 use crate::auth::extractors::CurrentUser;
 use crate::auth::jwt::Purpose;
 use crate::auth::sessions::Session;
+use crate::auth::throttle;
 use crate::auth::users::{self, NewAccount, User, normalize_email};
 use crate::error::{AppError, FieldErrors};
 use crate::web::flash::{Flash, see_other};
@@ -133,8 +136,11 @@ pub async fn login(req: PublicRequest, form: Form<LoginForm>) -> Result<HttpResp
     let kept = KeptForm::from_fields(&kept_to, &kept_body);
     let email = normalize_email(&email);
     let label = model::attempted_label(&email);
-    if let Err(retry_after_secs) = state.throttle.check(&email, actor.ip.as_deref().unwrap_or_default()) {
-        state.db.run(move |conn| model::record_throttled(conn, &actor, label)).await?;
+    let ip = actor.ip.as_deref().unwrap_or_default();
+    if let Err(retry_after_secs) = state.throttle.check(&email, ip) {
+        if let Some(report) = state.refusals.refused(&throttle::ip_key(ip), &label, Instant::now()) {
+            state.db.run(move |conn| model::record_throttled(conn, &report)).await?;
+        }
         return Err(AppError::TooManyRequests { retry_after_secs });
     }
     let lookup = email.clone();

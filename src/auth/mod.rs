@@ -8,6 +8,7 @@ pub mod hs256;
 pub mod identity;
 pub mod jwt;
 pub mod password;
+pub mod refusals;
 pub mod sessions;
 pub mod throttle;
 pub mod users;

@@ -12,6 +12,7 @@ use tokio::sync::Notify;
 use crate::auth::identity::{CookieNames, random_value};
 use crate::auth::jwt::Keys;
 use crate::auth::password::Passwords;
+use crate::auth::refusals::Refusals;
 use crate::auth::sessions::Lifetimes;
 use crate::auth::throttle::{IpThrottle, LoginThrottle};
 use crate::auth::users;
@@ -28,6 +29,8 @@ pub struct AppState {
     pub db: Db,
     pub keys: Keys,
     pub throttle: LoginThrottle,
+    /// Throttled sign-ins not yet in the audit log (written a row per address per minute).
+    pub refusals: Arc<Refusals>,
     pub passwords: Passwords,
     pub cookie_names: CookieNames,
     /// Host header values this server answers to.
@@ -53,6 +56,7 @@ impl AppState {
             link_throttle: IpThrottle::new(30, Duration::from_millis(500)),
             keys: Keys::new(secret),
             throttle: LoginThrottle::new(&config),
+            refusals: Arc::new(Refusals::default()),
             // Two hashes per core keep the cores busy without queueing memory-hungry work.
             passwords: Passwords::new(2 * std::thread::available_parallelism().map_or(2, usize::from)),
             cookie_names: CookieNames::new(config.is_https()),

@@ -88,6 +88,33 @@ async fn an_account_is_throttled_after_repeated_failures(backend: Backend) {
         client.post("/login", &[("email", "ghost@example.com"), ("password", "x")]).await;
     }
     assert_eq!(client.post("/login", &[("email", "ghost@example.com"), ("password", "x")]).await.status, 429);
+
+    // A flood is not a row per refusal: one now, and the rest counted in one more once the
+    // address has been quiet for a minute.
+    let throttled = |app: &TestApp| -> Vec<Option<String>> {
+        use diesel::prelude::*;
+        use myochart::db::schema::audit_log;
+        app.with_conn(|conn| {
+            Ok(audit_log::table
+                .filter(audit_log::action.eq("login.throttled"))
+                .select(audit_log::detail)
+                .order(audit_log::id.asc())
+                .load(conn)?)
+        })
+    };
+    for _ in 0..3 {
+        let page = client.post("/login", &[("email", "admin@example.com"), ("password", "x")]).await;
+        assert_eq!(page.status, 429);
+    }
+    assert_eq!(throttled(&app), [Some("1 attempt refused".to_owned())]);
+    let later = std::time::Instant::now() + myochart::auth::refusals::REPORT_EVERY;
+    app.jobs.report_refusals(later).await.unwrap();
+    assert_eq!(
+        throttled(&app),
+        [Some("1 attempt refused".to_owned()), Some("4 attempts refused".to_owned())]
+    );
+    app.jobs.report_refusals(later).await.unwrap();
+    assert_eq!(throttled(&app).len(), 2, "each refusal is counted once");
 }
 
 async fn an_ip_is_throttled_across_accounts(backend: Backend) {
