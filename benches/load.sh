@@ -136,6 +136,7 @@ for backend in $backends; do
         start_server "$url"
         log "start-up to the first /healthz: ${startup_ms} ms"
         sign_in "$email"
+        log "dashboard page: $(( $(curl -fs -H "Cookie: $cookie" "$origin/" | wc -c) / 1024 )) KB"
         # The benchmark client's draft visit (its latest), for the note save.
         for visit in $(curl -fs -H "Cookie: $cookie" "$origin$chart" | grep -o '/visits/[0-9a-f-]\{36\}' | sort -u); do
             form=$(curl -fs -H "Cookie: $cookie" "$origin$visit")

@@ -59,6 +59,7 @@ pub fn server(state: aweb::Data<AppState>, listener: TcpListener) -> std::io::Re
     let https = state.config.is_https();
     let max_form_bytes = state.config.max_form_bytes;
     let shutdown = state.config.shutdown_timeout_secs;
+    let blocking_threads = state.config.database_pool_size as usize + state.passwords.permits() + 2;
     let workers = match state.config.workers {
         0 => std::thread::available_parallelism().map_or(2, usize::from),
         n => n,
@@ -78,6 +79,9 @@ pub fn server(state: aweb::Data<AppState>, listener: TcpListener) -> std::io::Re
             .wrap(tracing_actix_web::TracingLogger::<web::logging::QuietRootSpan>::new())
     })
     .workers(workers)
+    // Blocking work waits for a pooled connection or a hashing permit anyway; a thread per
+    // waiting request would only add stacks and allocator arenas (hundreds of MB under load).
+    .worker_max_blocking_threads(blocking_threads)
     .shutdown_timeout(shutdown)
     .listen(listener)?
     .run();

@@ -63,6 +63,7 @@ pub struct Passwords {
     permits: Arc<tokio::sync::Semaphore>,
     /// Working memory for verification, one buffer per permit, reused.
     memory: Arc<Mutex<Vec<Vec<Block>>>>,
+    concurrent: usize,
 }
 
 impl Passwords {
@@ -71,7 +72,13 @@ impl Passwords {
         Passwords {
             permits: Arc::new(tokio::sync::Semaphore::new(concurrent.max(1))),
             memory: Arc::new(Mutex::new(Vec::new())),
+            concurrent: concurrent.max(1),
         }
+    }
+
+    /// Hashes that may run at once.
+    pub fn permits(&self) -> usize {
+        self.concurrent
     }
 
     async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
@@ -89,7 +96,9 @@ impl Passwords {
         let pool = self.memory.clone();
         self.run(move || {
             // A buffer is only taken while holding a permit, so the pool never holds more
-            // buffers than there are permits.
+            // buffers than there are permits. Freeing them instead would hand 19 MiB blocks
+            // back to the allocator's per-thread arenas, which keep them (hundreds of MB after
+            // a flood); kept here they stay at permits × 19 MiB.
             let mut memory = pool.lock().unwrap_or_else(PoisonError::into_inner).pop().unwrap_or_default();
             let matches = verify_in(&password, &phc, &mut memory);
             pool.lock().unwrap_or_else(PoisonError::into_inner).push(memory);

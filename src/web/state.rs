@@ -57,8 +57,8 @@ impl AppState {
             keys: Keys::new(secret),
             throttle: LoginThrottle::new(&config),
             refusals: Arc::new(Refusals::default()),
-            // Two hashes per core keep the cores busy without queueing memory-hungry work.
-            passwords: Passwords::new(2 * std::thread::available_parallelism().map_or(2, usize::from)),
+            // A hash per core keeps the cores busy; more at once would only hold more memory.
+            passwords: Passwords::new(std::thread::available_parallelism().map_or(2, usize::from)),
             cookie_names: CookieNames::new(config.is_https()),
             allowed_hosts: config.allowed_hosts(),
             setup_token: random_value().map_err(random)?,

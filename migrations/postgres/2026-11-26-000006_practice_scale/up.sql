@@ -3,7 +3,7 @@
 -- The dashboard and the follow-up lists: one therapist's open follow-ups in a due-date range,
 -- in due order, counted and paged from the index alone.
 DROP INDEX followups_therapist_due_idx;
-CREATE INDEX followups_therapist_due_idx ON followups (therapist_id, status, due_date, due_at);
+CREATE INDEX followups_therapist_due_idx ON followups (therapist_id, status, due_date, due_at, id);
 
 -- The chart: one client's open follow-ups by due instant.
 DROP INDEX followups_client_due_idx;

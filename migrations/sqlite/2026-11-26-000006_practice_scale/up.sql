@@ -3,7 +3,7 @@
 -- The dashboard and the follow-up lists: one therapist's open follow-ups in a due-date range,
 -- in due order, counted and paged from the index alone.
 DROP INDEX followups_therapist_due_idx;
-CREATE INDEX followups_therapist_due_idx ON followups (therapist_id, status, due_date, due_at);
+CREATE INDEX followups_therapist_due_idx ON followups (therapist_id, status, due_date, due_at, id);
 
 -- The chart: one client's open follow-ups by due instant. The old (client_id, due_date) index
 -- lost to the reminder index (status first), which reads every open follow-up of the practice.
