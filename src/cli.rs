@@ -110,9 +110,14 @@ async fn serve(config: Config) -> Result<(), String> {
         tracing::info!("first run: create the first admin account at {link}");
         println!("First run: open {link} to create the first admin account.");
     }
-    actix_web::rt::spawn(jobs.run());
+    actix_web::rt::spawn(jobs.clone().run());
     let server = server(state, listener).map_err(|e| format!("cannot start the server: {e}"))?;
-    server.await.map_err(|e| format!("server stopped with an error: {e}"))
+    let stopped = server.await.map_err(|e| format!("server stopped with an error: {e}"));
+    // Throttled sign-ins still being counted go to the audit log before the process ends.
+    if let Err(err) = jobs.report_refusals(std::time::Instant::now(), true).await {
+        tracing::error!("throttled sign-ins could not be audited at shutdown: {err}");
+    }
+    stopped
 }
 
 fn read_password(from_stdin: bool) -> Result<String, String> {

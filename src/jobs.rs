@@ -57,24 +57,33 @@ impl Jobs {
 
     /// One round at `now`: queue due reminders, then deliver everything due.
     pub async fn run_once(&self, now: NaiveDateTime) -> Result<Round, AppError> {
-        self.report_refusals(Instant::now()).await?;
+        if let Err(err) = self.report_refusals(Instant::now(), false).await {
+            tracing::error!("throttled sign-ins could not be audited yet: {err}");
+        }
         if let Some(reminders) = &self.reminders {
             reminders.queue_due(now).await?;
         }
         self.worker.deliver_due(now).await
     }
 
-    /// Writes the throttled sign-ins of addresses that went quiet before their next row.
-    pub async fn report_refusals(&self, now: Instant) -> Result<(), AppError> {
-        let owed = self.refusals.overdue(now);
+    /// Writes the throttled sign-ins of addresses that went quiet before their next row (all
+    /// of them at shutdown: `everything`). What cannot be written is kept for the next try.
+    pub async fn report_refusals(&self, now: Instant, everything: bool) -> Result<(), AppError> {
+        let owed = self.refusals.overdue(now, everything);
         if owed.is_empty() {
             return Ok(());
         }
-        self.db
+        let rows = owed.clone();
+        let written = self
+            .db
             .write(move |conn| {
-                owed.iter().try_for_each(|report| accounts::model::record_throttled(conn, report))
+                rows.iter().try_for_each(|report| accounts::model::record_throttled(conn, report))
             })
-            .await
+            .await;
+        if written.is_err() {
+            self.refusals.restore(owed, now);
+        }
+        written
     }
 
     /// Runs forever: a round, then a wait for the poll interval or a wake-up; the planner's

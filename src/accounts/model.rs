@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use crate::accounts::feeds;
 use crate::audit::model::{self as audit, Action, Outcome};
 use crate::auth::extractors::Actor;
-use crate::auth::refusals::RefusalReport;
+use crate::auth::refusals::{ACCOUNTS_TOLD_APART, RefusalReport};
 use crate::auth::sessions::{self, Lifetimes, Session};
 use crate::auth::users::{self, User, name_key};
 use crate::db::paging::PageRequest;
@@ -121,9 +121,14 @@ pub fn sign_in(
 /// `auth::refusals`).
 pub fn record_throttled(conn: &mut DbConn, report: &RefusalReport) -> Result<(), AppError> {
     let actor = Actor { user_id: None, label: Some(report.label.clone()), ip: Some(report.ip.clone()) };
-    let detail = match report.refused {
+    let attempts = match report.refused {
         1 => "1 attempt refused".to_owned(),
         n => format!("{n} attempts refused"),
+    };
+    let detail = match report.accounts {
+        0 | 1 => attempts,
+        n if n >= ACCOUNTS_TOLD_APART => format!("{attempts}, at {n} or more accounts"),
+        n => format!("{attempts}, at {n} accounts"),
     };
     audit::record(conn, &actor, Action::LoginThrottled, None, Outcome::Denied, Some(detail))
 }

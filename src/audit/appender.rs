@@ -8,6 +8,7 @@
 //! `kill -9`: a page whose row was not committed was never sent. Changes to the record are not
 //! written here; they stay audited in their own transaction (`audited::write`).
 
+use std::panic::{self, AssertUnwindSafe};
 use std::thread;
 
 use tokio::sync::{mpsc, oneshot};
@@ -66,13 +67,17 @@ fn write_batches(db: &Db, mut pending: mpsc::Receiver<(AuditEntry, Ack)>) {
             }
         }
         let (entries, acks): (Vec<AuditEntry>, Vec<Ack>) = batch.drain(..).unzip();
-        let outcome = db
-            .get()
-            .and_then(|mut conn| write_tx(&mut conn, |conn| model::insert_many(conn, &entries)))
-            .map_err(|err| {
-                tracing::error!(error = %err, rows = entries.len(), "audit rows of page views could not be written");
-                err.to_string()
-            });
+        // A panic is caught so the writer lives on: one failed batch answers 503 to its pages,
+        // not every page until a restart.
+        let insert =
+            || db.get().and_then(|mut conn| write_tx(&mut conn, |conn| model::insert_many(conn, &entries)));
+        let outcome = match panic::catch_unwind(AssertUnwindSafe(insert)) {
+            Ok(result) => result.map_err(|err| err.to_string()),
+            Err(_) => Err("the audit writer panicked".to_owned()),
+        }
+        .inspect_err(|err| {
+            tracing::error!(error = %err, rows = entries.len(), "audit rows of page views could not be written");
+        });
         for ack in acks {
             // The page may have been abandoned; its row is written all the same.
             let _ = ack.send(outcome.clone());

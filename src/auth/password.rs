@@ -82,10 +82,16 @@ impl Passwords {
     }
 
     async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
-        let _permit = self.permits.acquire().await.map_err(|e| AppError::Internal(e.into()))?;
-        actix_web::web::block(work)
-            .await
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))
+        let permit = self.permits.clone().acquire_owned().await.map_err(|e| AppError::Internal(e.into()))?;
+        // The permit goes with the work: if the request is dropped, the hash still runs to its
+        // end on the blocking thread and holds its permit (and memory) until then.
+        actix_web::web::block(move || {
+            let value = work();
+            drop(permit);
+            value
+        })
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))
     }
 
     pub async fn hash(&self, password: String) -> Result<String, AppError> {

@@ -115,6 +115,8 @@ pub struct Db {
     pool: Pool<Manager>,
     sqlite: bool,
     counter: QueryCounter,
+    /// SQLite's one writer at a time, taken in arrival order (see [`Db::write`]).
+    writer: Arc<tokio::sync::Semaphore>,
 }
 
 impl Db {
@@ -144,7 +146,7 @@ impl Db {
             .connection_timeout(CHECKOUT_TIMEOUT)
             .build(manager)
             .map_err(|e| format!("cannot open the database pool ({}): {e}", target.redacted()))?;
-        Ok(Db { pool, sqlite: target.is_sqlite(), counter })
+        Ok(Db { pool, sqlite: target.is_sqlite(), counter, writer: Arc::new(tokio::sync::Semaphore::new(1)) })
     }
 
     pub fn is_sqlite(&self) -> bool {
@@ -187,13 +189,27 @@ impl Db {
         .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
     }
 
-    /// Runs `f` in a write transaction (see [`write_tx`]) on the blocking thread pool.
+    /// Runs `f` in a write transaction (see [`write_tx`]) on the blocking thread pool. On
+    /// SQLite, which writes one transaction at a time, writers queue here in arrival order
+    /// without holding a connection: its own busy handler sleeps and retries (up to 100 ms a
+    /// try) and lets late writers overtake early ones, which made saves wait up to a second.
     pub async fn write<T, F>(&self, f: F) -> Result<T, AppError>
     where
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        self.run(move |conn| write_tx(conn, f)).await
+        let turn = match self.sqlite {
+            true => {
+                Some(self.writer.clone().acquire_owned().await.map_err(|e| AppError::Internal(e.into()))?)
+            }
+            false => None,
+        };
+        self.run(move |conn| {
+            let written = write_tx(conn, f);
+            drop(turn);
+            written
+        })
+        .await
     }
 }
 

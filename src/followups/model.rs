@@ -199,10 +199,13 @@ pub fn reassign_open(
 }
 
 /// Marks an open follow-up done and, if it repeats, schedules the next occurrence (returned).
+/// The update re-checks the therapist: a reassignment committed since the follow-up was read
+/// makes it a conflict, so the next occurrence never goes to the therapist who lost the client.
 fn complete(conn: &mut DbConn, followup: &Followup, clock: &Clock) -> Result<Option<Followup>, AppError> {
     let now = clock.now();
     let changed = diesel::update(followups::table.find(&followup.id))
         .filter(followups::status.eq(FollowupStatus::Open))
+        .filter(followups::therapist_id.eq(&followup.therapist_id))
         .set((
             followups::status.eq(FollowupStatus::Done),
             followups::completed_at.eq(Some(now)),
@@ -243,6 +246,7 @@ fn complete(conn: &mut DbConn, followup: &Followup, clock: &Clock) -> Result<Opt
 fn cancel(conn: &mut DbConn, followup: &Followup, now: NaiveDateTime) -> Result<(), AppError> {
     let changed = diesel::update(followups::table.find(&followup.id))
         .filter(followups::status.eq(FollowupStatus::Open))
+        .filter(followups::therapist_id.eq(&followup.therapist_id))
         .set((followups::status.eq(FollowupStatus::Cancelled), followups::updated_at.eq(now)))
         .execute(conn)?;
     if changed == 0 {

@@ -108,12 +108,12 @@ async fn an_account_is_throttled_after_repeated_failures(backend: Backend) {
     }
     assert_eq!(throttled(&app), [Some("1 attempt refused".to_owned())]);
     let later = std::time::Instant::now() + myochart::auth::refusals::REPORT_EVERY;
-    app.jobs.report_refusals(later).await.unwrap();
+    app.jobs.report_refusals(later, false).await.unwrap();
     assert_eq!(
         throttled(&app),
-        [Some("1 attempt refused".to_owned()), Some("4 attempts refused".to_owned())]
+        [Some("1 attempt refused".to_owned()), Some("4 attempts refused, at 2 accounts".to_owned())]
     );
-    app.jobs.report_refusals(later).await.unwrap();
+    app.jobs.report_refusals(later, false).await.unwrap();
     assert_eq!(throttled(&app).len(), 2, "each refusal is counted once");
 }
 
